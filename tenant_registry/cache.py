@@ -1,0 +1,199 @@
+"""The shared cache tier: picks a store for CACHE_ALIAS, guards it with a breaker, and never
+lets a cache failure reach the caller. Invalidations that could not be sent are kept and
+replayed as soon as the cache answers again (at the latest one cool-down after it returns).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from functools import cache
+from typing import Any, Protocol, TypeVar
+
+from django.conf import settings
+from django.core.cache import caches
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+from . import conf
+from .breaker import Breaker, Pass
+from .django_store import DjangoStore
+from .redis_store import RedisStore
+
+logger = logging.getLogger("tenant_registry")
+T = TypeVar("T")
+REDIS_BACKENDS = ("django_redis.cache.RedisCache", "django.core.cache.backends.redis.RedisCache")
+DUMMY_BACKEND = "django.core.cache.backends.dummy.DummyCache"
+Tokens = tuple[str, str]
+
+
+class Store(Protocol):
+    backend: str
+
+    def get(self, tenant_id: str) -> bytes | None: ...
+    def tokens(self, tenant_id: str) -> Tokens: ...
+    def fill(self, tenant_id: str, tokens: Tokens, value: bytes, ttl: float) -> bool: ...
+    def invalidate(self, tenant_ids: Iterable[str]) -> None: ...
+    def invalidate_all(self, known_ids: Iterable[str]) -> int: ...
+    def count(self, known_ids: Iterable[str]) -> int | None: ...
+    def contains(self, tenant_id: str) -> bool: ...
+    def ping(self) -> None: ...
+
+
+breaker = Breaker("tenant registry cache", lambda: float(conf.get("CACHE_COOLDOWN")))
+_pending: set[str] = set()
+_pending_all = False
+_pending_lock = threading.Lock()
+_retry_timer: threading.Timer | None = None
+
+
+def backend_name(path: str) -> str:
+    if path in REDIS_BACKENDS:
+        return "redis"
+    if path == DUMMY_BACKEND:
+        return "none"
+    module = path.rsplit(".", 2)[-2] if path.count(".") >= 2 else path
+    return {"db": "database", "filebased": "file"}.get(module, module)
+
+
+def _first_location(location: str | list[str]) -> str:
+    first = location[0] if isinstance(location, list | tuple) else location.split(",")[0]
+    return first.strip()
+
+
+@cache
+def get_store() -> Store | None:
+    alias = conf.get("CACHE_ALIAS")
+    options = settings.CACHES.get(alias)
+    if options is None or options["BACKEND"] == DUMMY_BACKEND:
+        return None
+    django_cache = caches[alias]
+    prefix = conf.get("KEY_PREFIX")
+    namespace = f"{django_cache.key_prefix}:{prefix}" if django_cache.key_prefix else prefix
+    if options["BACKEND"] in REDIS_BACKENDS:
+        pool_kwargs = options.get("OPTIONS", {}).get("CONNECTION_POOL_KWARGS", {})
+        return RedisStore(
+            _first_location(options["LOCATION"]),
+            namespace,
+            connect_timeout=conf.get("SOCKET_CONNECT_TIMEOUT"),
+            timeout=conf.get("SOCKET_TIMEOUT"),
+            **{k: v for k, v in pool_kwargs.items() if not k.startswith("socket_")},
+        )
+    return DjangoStore(django_cache, namespace, backend_name(options["BACKEND"]))
+
+
+@receiver(setting_changed)
+def _reset_on_change(*, setting: str, **kwargs: Any) -> None:
+    if setting in ("CACHES", conf.SETTING_NAME):
+        get_store.cache_clear()
+        breaker.reset()
+
+
+def _guarded(operation: Callable[[Store], T], default: T) -> T:
+    store = get_store()
+    if store is None:
+        return default
+    mode = breaker.acquire()
+    if mode is Pass.SKIP:
+        return default
+    try:
+        if _pending or _pending_all:
+            _replay(store)
+        result = operation(store)
+    except Exception as exc:  # noqa: BLE001 - any cache failure opens the breaker, which logs it
+        logger.debug("cache operation failed", exc_info=True)
+        breaker.failure(mode, exc)
+        return default
+    breaker.success(mode)
+    return result
+
+
+def get(tenant_id: str) -> bytes | None:
+    return _guarded(lambda s: s.get(tenant_id), None)
+
+
+def tokens(tenant_id: str) -> Tokens | None:
+    """The tokens a later :func:`fill` must match; None when the cache cannot be used now."""
+    return _guarded(lambda s: s.tokens(tenant_id), None)
+
+
+def fill(tenant_id: str, tokens: Tokens, value: bytes, ttl: float) -> bool:
+    return _guarded(lambda s: s.fill(tenant_id, tokens, value, ttl), False)
+
+
+def invalidate(tenant_ids: Iterable[str]) -> None:
+    ids = set(tenant_ids)
+    if not ids or get_store() is None:
+        return
+    if not _guarded(lambda s: s.invalidate(ids) is None, False):
+        with _pending_lock:
+            _pending.update(ids)
+        _schedule_retry()
+
+
+def invalidate_all(known_ids: Iterable[str]) -> int:
+    global _pending_all
+    if get_store() is None:
+        return 0
+    removed = _guarded(lambda s: s.invalidate_all(known_ids), None)
+    if removed is None:
+        with _pending_lock:
+            _pending_all = True
+        _schedule_retry()
+        return 0
+    return removed
+
+
+def contains(tenant_id: str) -> bool | None:
+    return _guarded(lambda s: s.contains(tenant_id), None)
+
+
+def info(known_ids: Iterable[str]) -> dict[str, Any]:
+    options = settings.CACHES.get(conf.get("CACHE_ALIAS"))
+    store = get_store()
+    count = _guarded(lambda s: s.count(known_ids), -1) if store is not None else -1
+    return {
+        "backend": backend_name(options["BACKEND"]) if options else "none",
+        "available": store is not None and count != -1 and not breaker.is_open,
+        "ttl_seconds": conf.get("CACHE_TTL"),
+        "cached_tenants": None if count == -1 else count,
+    }
+
+
+def _replay(store: Store) -> None:
+    """Send the invalidations still owed; on failure they stay owed and the error propagates."""
+    global _pending_all
+    with _pending_lock:
+        ids, everything = set(_pending), _pending_all
+    if everything:
+        store.invalidate_all(ids)
+    if ids:
+        store.invalidate(ids)
+    with _pending_lock:
+        _pending.difference_update(ids)
+        _pending_all = _pending_all and not everything
+
+
+def _schedule_retry() -> None:
+    global _retry_timer
+    with _pending_lock:
+        if not (_pending or _pending_all) or (_retry_timer is not None and _retry_timer.is_alive()):
+            return
+        _retry_timer = threading.Timer(float(conf.get("CACHE_COOLDOWN")) + 0.05, _retry)
+        _retry_timer.daemon = True
+        _retry_timer.start()
+
+
+def _retry() -> None:
+    _guarded(lambda s: None, None)
+    global _retry_timer
+    with _pending_lock:
+        _retry_timer = None
+    _schedule_retry()
+
+
+def pending() -> tuple[set[str], bool]:
+    """The invalidations still owed by this process: tenant ids, and whether a full flush is."""
+    with _pending_lock:
+        return set(_pending), _pending_all

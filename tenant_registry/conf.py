@@ -1,0 +1,61 @@
+"""Settings: DEFAULTS merged over ``settings.TENANT_REGISTRY``, read live and cached until settings change."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+SETTING_NAME = "TENANT_REGISTRY"
+
+DEFAULTS: dict[str, Any] = {
+    "CACHE_ALIAS": "default",
+    "CACHE_TTL": 300,
+    "NEGATIVE_TTL": 30,
+    "KEY_PREFIX": "tenant_config:",
+    "CONFIG_DIR": None,  # None means BASE_DIR / "configs"
+    "YAML_ONLY_TENANTS": ("africastay", "safariexplore-kvph", "safarirun-t0vc", "beachresorts", "example"),
+    "SECRET_KEYS": ("api_key", "anon_key", "service_key", "password", "secret", "token", "private_key"),
+    "SECRET_ENV": {
+        "infrastructure.supabase.anon_key": "SUPABASE_ANON_KEY",
+        "infrastructure.supabase.service_key": "SUPABASE_SERVICE_KEY",
+        "infrastructure.vapi.api_key": "VAPI_API_KEY",
+        "infrastructure.openai.api_key": "OPENAI_API_KEY",
+        "email.sendgrid.api_key": "SENDGRID_API_KEY",
+        "email.smtp.password": "SMTP_PASSWORD",
+    },
+    "CACHE_COOLDOWN": 5.0,
+    "SOCKET_CONNECT_TIMEOUT": 0.25,
+    "SOCKET_TIMEOUT": 0.25,
+    "MAX_YAML_BYTES": 1_048_576,
+    "MAX_YAML_DEPTH": 32,
+}
+
+
+@cache
+def get_settings() -> dict[str, Any]:
+    merged = {**DEFAULTS, **getattr(settings, SETTING_NAME, {})}
+    if merged["CONFIG_DIR"] is None:
+        merged["CONFIG_DIR"] = Path(getattr(settings, "BASE_DIR", Path.cwd())) / "configs"
+    merged["CONFIG_DIR"] = Path(merged["CONFIG_DIR"])
+    merged["YAML_ONLY_TENANTS"] = frozenset(merged["YAML_ONLY_TENANTS"])
+    merged["SECRET_KEYS"] = frozenset(k.lower() for k in merged["SECRET_KEYS"])
+    return merged
+
+
+def get(name: str) -> Any:
+    return get_settings()[name]
+
+
+def user_keys() -> set[str]:
+    return set(getattr(settings, SETTING_NAME, {}))
+
+
+@receiver(setting_changed)
+def _clear_on_change(*, setting: str, **kwargs: Any) -> None:
+    if setting in (SETTING_NAME, "BASE_DIR", "CACHES"):
+        get_settings.cache_clear()

@@ -1,0 +1,46 @@
+"""Invalidation after commit, and the writer's view of its own uncommitted writes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import connections, transaction
+
+from . import cache
+
+_ATTR = "_tenant_registry_written"
+
+
+def invalidate_on_commit(tenant_ids: Iterable[str], using: str) -> None:
+    """Invalidate once the surrounding transaction commits (at once in autocommit).
+
+    Until then the writing connection reads these tenants past the cache, so a writer
+    sees its own write while other readers keep the committed version.
+    """
+    ids = set(tenant_ids)
+    if not ids:
+        return
+    connection = connections[using]
+    if connection.in_atomic_block:
+        written: set[str] = getattr(connection, _ATTR, set())
+        written.update(ids)
+        setattr(connection, _ATTR, written)
+    transaction.on_commit(lambda: _committed(ids, using), using=using)
+
+
+def _committed(ids: set[str], using: str) -> None:
+    cache.invalidate(ids)
+    written: set[str] | None = getattr(connections[using], _ATTR, None)
+    if written and not connections[using].in_atomic_block:
+        written.clear()
+
+
+def written_in_transaction(tenant_id: str, using: str) -> bool:
+    connection = connections[using]
+    written: set[str] | None = getattr(connection, _ATTR, None)
+    if not written:
+        return False
+    if not connection.in_atomic_block:
+        written.clear()  # the transaction ended (a rollback leaves no on_commit to clear it)
+        return False
+    return tenant_id in written

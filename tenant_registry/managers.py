@@ -1,0 +1,109 @@
+"""The public API on ``Tenant.objects``: reads through the cache, validated writes, cache control."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from django.db import IntegrityError, InterfaceError, OperationalError, models, transaction
+from django.db.models.functions import Replace, Upper
+
+from . import cache, conf, read, yaml_source
+from .exceptions import InvalidConfig, RegistryUnavailable, TenantConflict, YamlOnlyTenant
+from .ids import env_prefix, validate_id
+from .queryset import TenantQuerySet
+
+if TYPE_CHECKING:
+    from .models import Tenant
+
+logger = logging.getLogger("tenant_registry")
+STATUSES = ("active", "inactive", "suspended")
+
+
+class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: ignore[misc]
+    def get_config(self, tenant_id: str) -> dict[str, Any] | None:
+        """The resolved config of a tenant (a private copy with ``_meta``), or None if unknown."""
+        return read.get_config(self.model, validate_id(tenant_id))
+
+    def save_config(
+        self, tenant_id: str, config: dict[str, Any], *, name: str | None = None, status: str | None = None
+    ) -> Tenant:
+        """Validate, strip secrets, create or update the row; the cache is invalidated on commit."""
+        tenant_id = validate_id(tenant_id)
+        if tenant_id in conf.get("YAML_ONLY_TENANTS"):
+            raise YamlOnlyTenant(f"tenant {tenant_id} is YAML-only: edit {yaml_source.config_dir()}/{tenant_id}.yaml instead")
+        config = clean_config(tenant_id, config)
+        if status is not None and status not in STATUSES:
+            raise InvalidConfig(f"tenant {tenant_id}: status must be one of {', '.join(STATUSES)}, got {status!r}")
+        try:
+            with transaction.atomic(using=self.db):
+                return self._upsert(tenant_id, config, name, status)
+        except IntegrityError as exc:
+            raise TenantConflict(self._conflict_message(tenant_id)) from exc
+        except (OperationalError, InterfaceError) as exc:
+            raise RegistryUnavailable(f"tenant {tenant_id}: not saved, the database is unavailable ({exc})") from exc
+
+    def _upsert(self, tenant_id: str, config: dict[str, Any], name: str | None, status: str | None) -> Tenant:
+        tenant: Tenant | None = self.select_for_update().filter(pk=tenant_id).first()
+        if tenant is None:
+            tenant = self.model(id=tenant_id, name=name or "", status=status or "active")
+        else:
+            tenant.name = tenant.name if name is None else name
+            tenant.status = tenant.status if status is None else status
+        tenant.config = config
+        tenant.config_source = "database"
+        removed = tenant.strip_secrets()
+        if removed:
+            logger.warning("tenant %s: literal secrets not stored (use ${ENV_VAR} references): %s", tenant_id, ", ".join(removed))
+        tenant.save()
+        return tenant
+
+    def _conflict_message(self, tenant_id: str) -> str:
+        prefix = env_prefix(tenant_id)
+        other = (
+            self.annotate(_prefix=Upper(Replace("id", models.Value("-"), models.Value("_"))))
+            .filter(_prefix=prefix[:-1])
+            .exclude(pk=tenant_id)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        clash = f"existing tenant {other!r}" if other else "another tenant"
+        return f"tenant {tenant_id}: its environment prefix {prefix} is already used by {clash}"
+
+    def list_tenants(self, include_yaml: bool = True) -> list[str]:
+        """Sorted, unique: active database tenants, plus every YAML file's tenant if ``include_yaml``."""
+        try:
+            ids = set(self.filter(status="active").values_list("pk", flat=True))
+        except (OperationalError, InterfaceError) as exc:
+            raise RegistryUnavailable(f"cannot list tenants: the database is unavailable ({exc})") from exc
+        if include_yaml:
+            ids.update(yaml_source.yaml_tenant_ids())
+        return sorted(ids)
+
+    def invalidate(self, tenant_id: str) -> None:
+        cache.invalidate([validate_id(tenant_id)])
+
+    def invalidate_all(self) -> int:
+        """Remove every entry of this app (and only of this app); returns how many were removed."""
+        return cache.invalidate_all(self._known_ids())
+
+    def cache_info(self) -> dict[str, Any]:
+        return cache.info(self._known_ids())
+
+    def _known_ids(self) -> Iterator[str]:
+        """Every id that may have an entry; read lazily, only by stores that cannot scan."""
+        yield from self.values_list("pk", flat=True)
+        yield from yaml_source.yaml_tenant_ids()
+
+
+def clean_config(tenant_id: str, config: object) -> dict[str, Any]:
+    """A storable copy of ``config``: a JSON object, without ``_meta``; raises InvalidConfig."""
+    if not isinstance(config, dict):
+        raise InvalidConfig(f"tenant {tenant_id}: config must be a JSON object (a mapping), got {type(config).__name__}")
+    try:
+        doc: dict[str, Any] = orjson.loads(orjson.dumps({k: v for k, v in config.items() if k != "_meta"}))
+    except TypeError as exc:
+        raise InvalidConfig(f"tenant {tenant_id}: config is not JSON: {exc}") from None
+    return doc

@@ -1,0 +1,66 @@
+"""The Tenant model: one JSON config document per tenant."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Replace, Upper
+
+from .exceptions import InvalidConfig
+from .ids import ID_HELP, ID_RE
+from .managers import TenantManager
+from .secrets import strip
+
+
+class Tenant(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active"
+        INACTIVE = "inactive"
+        SUSPENDED = "suspended"
+
+    class Source(models.TextChoices):
+        DATABASE = "database"
+        YAML = "yaml"
+
+    id = models.CharField(
+        primary_key=True,
+        max_length=64,
+        validators=[RegexValidator(f"^{ID_RE.pattern}\\Z", ID_HELP)],
+        help_text=ID_HELP,
+    )
+    name = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE, db_index=True)
+    config_source = models.CharField(max_length=16, choices=Source.choices, default=Source.DATABASE)
+    config = models.JSONField(default=dict, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects: ClassVar[TenantManager] = TenantManager()
+
+    class Meta:
+        ordering = ("id",)
+        constraints = (
+            models.UniqueConstraint(
+                Upper(Replace("id", models.Value("-"), models.Value("_"))),
+                name="tenant_env_prefix_unique",
+                violation_error_message="Another tenant maps to the same environment-variable prefix.",
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.id})" if self.name else self.id
+
+    def strip_secrets(self) -> list[str]:
+        if not isinstance(self.config, dict):
+            raise InvalidConfig(f"tenant {self.id}: config must be a JSON object, got {type(self.config).__name__}")
+        self.config, removed = strip(self.config)
+        return removed
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.strip_secrets()
+        if not self._state.adding:
+            self.version += 1
+        super().save(*args, **kwargs)

@@ -1,0 +1,53 @@
+"""A QuerySet whose bulk write paths strip secrets and invalidate the tenants they touched."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.db import models, transaction
+from django.db.models import F
+
+from .invalidation import invalidate_on_commit
+from .secrets import strip
+
+if TYPE_CHECKING:
+    from .models import Tenant
+
+M = TypeVar("M", bound="Tenant")
+
+if TYPE_CHECKING:
+    _QuerySet = models.QuerySet[M]
+else:
+    _QuerySet = models.QuerySet
+
+
+class TenantQuerySet(_QuerySet):
+    def update(self, **kwargs: Any) -> int:
+        if isinstance(kwargs.get("config"), dict):
+            kwargs["config"] = strip(kwargs["config"])[0]
+        kwargs.setdefault("version", F("version") + 1)
+        with transaction.atomic(using=self.db, savepoint=False):
+            ids = list(self.select_for_update().values_list("pk", flat=True))
+            if not ids:
+                return 0
+            count = super().update(**kwargs)
+            invalidate_on_commit(ids, self.db)
+        return count
+
+    update.alters_data = True  # type: ignore[attr-defined]
+
+    def bulk_create(self, objs: Iterable[M], *args: Any, **kwargs: Any) -> list[M]:
+        objs = list(objs)
+        for obj in objs:
+            obj.strip_secrets()
+        with transaction.atomic(using=self.db, savepoint=False):
+            created = super().bulk_create(objs, *args, **kwargs)
+            invalidate_on_commit((obj.pk for obj in objs), self.db)
+        return created
+
+    def bulk_update(self, objs: Iterable[M], fields: Sequence[str], *args: Any, **kwargs: Any) -> int:
+        objs = list(objs)
+        for obj in objs:
+            obj.strip_secrets()
+        return super().bulk_update(objs, fields, *args, **kwargs)

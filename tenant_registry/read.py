@@ -1,0 +1,104 @@
+"""The read path of ``get_config``: cache, then database, then YAML, in one pass."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import orjson
+from django.db import InterfaceError, OperationalError, connections, router
+from django.db.models import Model
+
+from . import cache, conf, entry, yaml_source
+from .exceptions import ConfigFileError, RegistryUnavailable
+from .invalidation import written_in_transaction
+from .singleflight import SingleFlight
+
+logger = logging.getLogger("tenant_registry")
+_flights: SingleFlight[bytes] = SingleFlight()
+MISSING = "missing"
+
+
+def get_config(model: type[Model], tenant_id: str) -> dict[str, Any] | None:
+    """``tenant_id`` must already be validated."""
+    if tenant_id in conf.get("YAML_ONLY_TENANTS"):
+        return from_yaml_only(tenant_id)
+    using = router.db_for_read(model)
+    if written_in_transaction(tenant_id, using):
+        return _finish(tenant_id, load(model, tenant_id, using)[0])
+    raw = cache.get(tenant_id)
+    if raw is not None:
+        found = entry.decode(tenant_id, raw)
+        if found is not None:
+            return _resolved(found)
+        logger.warning("tenant %s: ignoring a corrupt or foreign cache entry; it will be replaced", tenant_id)
+        cache.invalidate([tenant_id])
+    return _finish(tenant_id, _flights.do(tenant_id, lambda: _load_and_fill(model, tenant_id, using)))
+
+
+def from_yaml_only(tenant_id: str) -> dict[str, Any] | None:
+    path = yaml_source.tenant_file(tenant_id)
+    if path is None:
+        return None
+    raw = yaml_source.load_built(path, lambda doc: entry.encode(tenant_id, "yaml", "active", doc))
+    return _finish(tenant_id, raw, where=str(path))
+
+
+def _finish(tenant_id: str, raw: bytes, where: str | None = None) -> dict[str, Any] | None:
+    found = entry.decode(tenant_id, raw)
+    return None if found is None else _resolved(found, where)
+
+
+def _resolved(found: dict[str, Any], where: str | None = None) -> dict[str, Any] | None:
+    if found["src"] == MISSING:
+        return None
+    return entry.resolve(found, where or f"tenant {found['t']}")
+
+
+def _load_and_fill(model: type[Model], tenant_id: str, using: str) -> bytes:
+    tokens = cache.tokens(tenant_id)
+    raw, missing = load(model, tenant_id, using)
+    if tokens is not None:
+        ttl = conf.get("NEGATIVE_TTL") if missing else conf.get("CACHE_TTL")
+        cache.fill(tenant_id, tokens, raw, float(ttl))
+    return raw
+
+
+def load(model: type[Model], tenant_id: str, using: str) -> tuple[bytes, bool]:
+    """The entry for a tenant from the database, else its YAML file, else a "missing" entry
+    (and whether it is the missing one)."""
+    row = _select(model, tenant_id, using)
+    if row is not None:
+        status, source, config = row
+        if source == "yaml":
+            return entry.encode(tenant_id, "yaml", status, _yaml_doc(tenant_id, required=True) or {}), False
+        doc = orjson.loads(config) if isinstance(config, str | bytes) else config
+        return entry.encode(tenant_id, "database", status, doc if isinstance(doc, dict) else {}), False
+    doc = _yaml_doc(tenant_id, required=False)
+    if doc is None:
+        return entry.encode(tenant_id, MISSING, "", {}), True
+    return entry.encode(tenant_id, "yaml", "active", doc), False
+
+
+def _yaml_doc(tenant_id: str, *, required: bool) -> dict[str, Any] | None:
+    path = yaml_source.tenant_file(tenant_id)
+    if path is None:
+        if required:
+            raise ConfigFileError(f"tenant {tenant_id}: config_source is yaml but {yaml_source.config_dir()}/{tenant_id}.yaml does not exist")
+        return None
+    return yaml_source.load_file(path)
+
+
+def _select(model: type[Model], tenant_id: str, using: str) -> tuple[str, str, Any] | None:
+    connection = connections[using]
+    table = connection.ops.quote_name(model._meta.db_table)
+    sql = f"SELECT status, config_source, config FROM {table} WHERE id = %s"  # noqa: S608 - table name from model meta
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [tenant_id])
+            row = cursor.fetchone()
+    except (OperationalError, InterfaceError) as exc:
+        if not connection.in_atomic_block:
+            connection.close_if_unusable_or_obsolete()
+        raise RegistryUnavailable(f"tenant {tenant_id}: the database is unavailable ({exc})".strip()) from exc
+    return None if row is None else (row[0], row[1], row[2])

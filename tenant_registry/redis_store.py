@@ -1,0 +1,104 @@
+"""The Redis tier: raw redis-py on the cache alias's server, JSON bytes, atomic guarded fills.
+
+Keys, under one namespace ``N`` (the alias's KEY_PREFIX, then ours): ``N c:<id>`` holds an
+entry, ``N g:<id>`` the tenant's generation token, ``N epoch`` the namespace's. A fill is
+written only if both tokens are still the ones read before the database was, so a reader
+that fetched a row before a commit can never put it back after the invalidation.
+"""
+
+from __future__ import annotations
+
+import secrets as _random
+from collections.abc import Iterable
+from typing import Any
+
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+GEN_TTL_MS = 7 * 24 * 3600 * 1000
+SCAN_COUNT = 1000
+_FILL = """
+if (redis.call('GET', KEYS[1]) or '') ~= ARGV[1] then return 0 end
+if (redis.call('GET', KEYS[2]) or '') ~= ARGV[2] then return 0 end
+if redis.call('SET', KEYS[3], ARGV[3], 'PX', ARGV[4], 'NX') then return 1 end
+return 0
+"""
+ERRORS: tuple[type[BaseException], ...] = (redis.RedisError, OSError)
+
+
+def new_token() -> str:
+    return _random.token_hex(8)
+
+
+def escape_glob(text: str) -> str:
+    return "".join("\\" + ch if ch in "*?[]\\^-" else ch for ch in text)
+
+
+class RedisStore:
+    backend = "redis"
+
+    def __init__(self, location: str, namespace: str, *, connect_timeout: float, timeout: float, **extra: Any) -> None:
+        self.client = redis.Redis.from_url(
+            location,
+            socket_connect_timeout=connect_timeout,
+            socket_timeout=timeout,
+            retry=Retry(NoBackoff(), 0),
+            **extra,
+        )
+        self.ns = namespace
+        self._fill = self.client.register_script(_FILL)
+
+    def entry_key(self, tenant_id: str) -> str:
+        return f"{self.ns}c:{tenant_id}"
+
+    def gen_key(self, tenant_id: str) -> str:
+        return f"{self.ns}g:{tenant_id}"
+
+    @property
+    def epoch_key(self) -> str:
+        return f"{self.ns}epoch"
+
+    def get(self, tenant_id: str) -> bytes | None:
+        return self.client.get(self.entry_key(tenant_id))  # type: ignore[return-value]
+
+    def tokens(self, tenant_id: str) -> tuple[str, str]:
+        gen, epoch = self.client.mget(self.gen_key(tenant_id), self.epoch_key)  # type: ignore[misc]
+        return (gen or b"").decode(), (epoch or b"").decode()
+
+    def fill(self, tenant_id: str, tokens: tuple[str, str], value: bytes, ttl: float) -> bool:
+        keys = [self.gen_key(tenant_id), self.epoch_key, self.entry_key(tenant_id)]
+        return bool(self._fill(keys=keys, args=[tokens[0], tokens[1], value, max(1, int(ttl * 1000))]))
+
+    def invalidate(self, tenant_ids: Iterable[str]) -> None:
+        pipe = self.client.pipeline(transaction=False)
+        for tenant_id in tenant_ids:
+            pipe.set(self.gen_key(tenant_id), new_token(), px=GEN_TTL_MS)
+            pipe.unlink(self.entry_key(tenant_id))
+        pipe.execute()
+
+    def invalidate_all(self, known_ids: Iterable[str]) -> int:
+        self.client.set(self.epoch_key, new_token(), px=GEN_TTL_MS)
+        removed = 0
+        for batch in self._scan_batches():
+            removed += self.client.unlink(*batch)  # type: ignore[operator]
+        return removed
+
+    def _scan_batches(self) -> Iterable[list[bytes]]:
+        pattern = escape_glob(self.ns) + "c:*"
+        cursor = 0
+        while True:
+            cursor, keys = self.client.scan(cursor, match=pattern, count=SCAN_COUNT)  # type: ignore[misc]
+            if keys:
+                yield keys
+            if cursor == 0:
+                return
+
+    def count(self, known_ids: Iterable[str]) -> int | None:
+        return sum(len(batch) for batch in self._scan_batches())
+
+    def contains(self, tenant_id: str) -> bool:
+        return bool(self.client.exists(self.entry_key(tenant_id)))
+
+    def ping(self) -> None:
+        self.client.ping()

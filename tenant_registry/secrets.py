@@ -1,0 +1,101 @@
+"""Secrets: found and stripped on every write, filled from the environment on every read."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from . import conf
+from .ids import env_prefix
+from .interpolation import reference_name
+
+KeyPath = tuple[str | int, ...]
+
+
+def dotted(path: KeyPath) -> str:
+    return ".".join(f"[{step}]" if isinstance(step, int) else step for step in path).replace(".[", "[")
+
+
+def is_secret_key(key: object) -> bool:
+    if not isinstance(key, str):
+        return False
+    name = key.lower()
+    return any(name == s or name.endswith(("_" + s, "-" + s)) for s in conf.get("SECRET_KEYS"))
+
+
+def _is_literal(value: object) -> bool:
+    if isinstance(value, bool) or value is None or value == "":
+        return False
+    if isinstance(value, str):
+        return reference_name(value) is None
+    return isinstance(value, int | float)
+
+
+def literal_secrets(doc: Any, path: KeyPath = (), under_secret: bool = False) -> Iterator[KeyPath]:
+    """Paths of literal secret values: scalars under a secret key that are not a ``${VAR}`` reference."""
+    if isinstance(doc, dict):
+        for key, value in doc.items():
+            yield from literal_secrets(value, (*path, key), under_secret or is_secret_key(key))
+    elif isinstance(doc, list):
+        for index, value in enumerate(doc):
+            yield from literal_secrets(value, (*path, index), under_secret)
+    elif under_secret and _is_literal(doc):
+        yield path
+
+
+def strip(doc: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """A copy without literal secrets, and the dotted paths that were removed."""
+    removed = list(literal_secrets(doc))
+    if not removed:
+        return doc, []
+    stripped = _copy(doc)
+    for path in sorted(removed, key=lambda p: [str(s) for s in p], reverse=True):
+        parent: Any = stripped
+        for step in path[:-1]:
+            parent = parent[step]
+        del parent[path[-1]]
+    return stripped, [dotted(p) for p in removed]
+
+
+def _copy(doc: Any) -> Any:
+    if isinstance(doc, dict):
+        return {k: _copy(v) for k, v in doc.items()}
+    if isinstance(doc, list):
+        return [_copy(v) for v in doc]
+    return doc
+
+
+def env_lookup(tenant_id: str, variable: str, environ: Mapping[str, str] | None = None) -> tuple[str | None, str]:
+    """The value of a secret variable and where it came from: "tenant", "global" or "missing"."""
+    env = os.environ if environ is None else environ
+    own = env.get(env_prefix(tenant_id) + variable)
+    if own:
+        return own, "tenant"
+    shared = env.get(variable)
+    if shared:
+        return shared, "global"
+    return None, "missing"
+
+
+def fill_from_env(tenant_id: str, config: dict[str, Any]) -> dict[str, str]:
+    """Fill SECRET_ENV paths whose section exists and whose value is absent or empty, in place.
+
+    Returns where each known secret path came from: "config", "tenant", "global" or "missing".
+    """
+    sources: dict[str, str] = {}
+    for dotted_path, variable in conf.get("SECRET_ENV").items():
+        *parents, leaf = dotted_path.split(".")
+        section: Any = config
+        for step in parents:
+            section = section.get(step) if isinstance(section, dict) else None
+        if not isinstance(section, dict):
+            continue
+        if section.get(leaf) not in (None, ""):
+            sources[dotted_path] = "config"
+            continue
+        value, source = env_lookup(tenant_id, variable)
+        sources[dotted_path] = source
+        if value is not None:
+            section[leaf] = value
+    return sources

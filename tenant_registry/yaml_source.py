@@ -1,0 +1,79 @@
+"""Tenant YAML files: where they are, reading them safely, and a parse cache keyed by file identity."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from collections.abc import Callable
+from typing import Any
+
+from . import conf
+from .exceptions import ConfigFileError
+from .ids import ID_RE, validate_id
+from .yaml_loader import parse
+
+SUFFIX = ".yaml"
+_built: dict[Path, tuple[tuple[int, int, int], bytes]] = {}
+_lock = threading.Lock()
+
+
+def config_dir() -> Path:
+    return conf.get("CONFIG_DIR")  # type: ignore[no-any-return]
+
+
+def tenant_file(tenant_id: str) -> Path | None:
+    """The tenant's file inside CONFIG_DIR, or None; links that leave CONFIG_DIR are refused."""
+    validate_id(tenant_id)
+    root = config_dir()
+    path = root / f"{tenant_id}{SUFFIX}"
+    if not path.is_file():
+        return None
+    if not path.resolve().is_relative_to(root.resolve()):
+        raise ConfigFileError(f"{path}: refusing a link that leaves CONFIG_DIR ({root})")
+    return path
+
+
+def yaml_tenant_ids() -> list[str]:
+    root = config_dir()
+    if not root.is_dir():
+        return []
+    return sorted(p.stem for p in root.glob(f"*{SUFFIX}") if ID_RE.fullmatch(p.stem) and p.is_file())
+
+
+def read_text(path: Path) -> str:
+    limit: int = conf.get("MAX_YAML_BYTES")
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise ConfigFileError(f"{path}: cannot read: {exc.strerror}") from None
+    if len(data) > limit:
+        raise ConfigFileError(f"{path}: larger than MAX_YAML_BYTES ({limit} bytes)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigFileError(f"{path}:{line}: not valid UTF-8 (byte {exc.start})") from None
+
+
+def load_file(path: Path) -> dict[str, Any]:
+    """The parsed, uninterpolated document of a tenant file."""
+    return parse(read_text(path), str(path), max_depth=conf.get("MAX_YAML_DEPTH"))
+
+
+def load_built(path: Path, build: Callable[[dict[str, Any]], bytes]) -> bytes:
+    """``build(load_file(path))``, memoised on the file's (inode, mtime, size)."""
+    stat = path.stat()
+    identity = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+    hit = _built.get(path)
+    if hit is not None and hit[0] == identity:
+        return hit[1]
+    built = build(load_file(path))
+    with _lock:
+        _built[path] = (identity, built)
+    return built
+
+
+def clear_parse_cache() -> None:
+    with _lock:
+        _built.clear()
