@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+import redis
+from django.conf import settings as django_settings
+
+from tenant_registry import cache as registry_cache
+from tenant_registry import conf, yaml_source
+
+from .services import START_POSTGRES, START_REDIS, HungServer, RedisServer, running_redis
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Fail the whole run, with how to start it, when a required service does not answer."""
+    db = django_settings.DATABASES["default"]
+    if db["ENGINE"] != "django.db.backends.postgresql":
+        pytest.exit(f"the suite runs on PostgreSQL; DATABASE_URL points at {db['ENGINE']}", returncode=3)
+    try:
+        psycopg.connect(
+            host=db["HOST"] or None, port=db["PORT"] or None, user=db["USER"] or None,
+            password=db["PASSWORD"] or None, dbname="postgres", connect_timeout=3,
+        ).close()
+    except psycopg.Error as exc:
+        pytest.exit(f"PostgreSQL is not reachable ({exc}). Start it with: {START_POSTGRES}", returncode=3)
+    url = os.environ["REDIS_URL"]
+    try:
+        redis.Redis.from_url(url, socket_timeout=3, socket_connect_timeout=3).ping()
+    except redis.RedisError as exc:
+        pytest.exit(f"Redis is not reachable at {url} ({exc}). Start it with: {START_REDIS}", returncode=3)
+
+
+@pytest.fixture
+def key_prefix() -> str:
+    return f"trtest-{uuid.uuid4().hex[:12]}:tenant_config:"
+
+
+@pytest.fixture
+def config_dir(tmp_path: Path) -> Path:
+    """A private copy of the repository's configs/ that a test may change."""
+    target = tmp_path / "configs"
+    shutil.copytree(REPO / "configs", target)
+    return target
+
+
+@pytest.fixture(autouse=True)
+def registry_settings(settings: Any, key_prefix: str, config_dir: Path) -> Iterator[dict[str, Any]]:
+    """Each test gets its own key namespace and config folder, a closed breaker and nothing owed."""
+    settings.TENANT_REGISTRY = {"KEY_PREFIX": key_prefix, "CONFIG_DIR": config_dir, "CACHE_COOLDOWN": 1.0}
+    _reset_registry()
+    yield settings.TENANT_REGISTRY
+    _drop_keys(key_prefix)
+    _reset_registry()
+
+
+def _reset_registry() -> None:
+    conf.get_settings.cache_clear()
+    registry_cache.get_store.cache_clear()
+    registry_cache.breaker.reset()
+    with registry_cache._pending_lock:
+        registry_cache._pending.clear()
+        registry_cache._pending_all = False
+    yaml_source.clear_parse_cache()
+
+
+def _drop_keys(prefix: str) -> None:
+    client = redis.Redis.from_url(os.environ["REDIS_URL"])
+    keys = list(client.scan_iter(match=f"*{prefix}*", count=1000))
+    if keys:
+        client.unlink(*keys)
+
+
+@pytest.fixture
+def registry_config(settings: Any) -> Callable[..., None]:
+    """Change TENANT_REGISTRY keys for one test: ``registry_config(CACHE_TTL=5)``."""
+
+    def change(**values: Any) -> None:
+        settings.TENANT_REGISTRY = {**settings.TENANT_REGISTRY, **values}
+
+    return change
+
+
+@pytest.fixture
+def use_cache(settings: Any) -> Callable[[str], None]:
+    """Point the default cache at another Redis URL (or "locmem")."""
+
+    def point(url: str) -> None:
+        if url == "locmem":
+            settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+        else:
+            settings.CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": url}}
+
+    return point
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    with running_redis() as server:
+        yield server
+
+
+@pytest.fixture
+def hung_redis() -> Iterator[HungServer]:
+    server = HungServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def raw_redis() -> redis.Redis:
+    return redis.Redis.from_url(os.environ["REDIS_URL"])
+
+
+@pytest.fixture
+def tenant_factory(db: None) -> Callable[..., Any]:
+    from tenant_registry.models import Tenant
+
+    def make(tenant_id: str = "tn_a1b2c3", config: dict[str, Any] | None = None, **fields: Any) -> Tenant:
+        return Tenant.objects.create(id=tenant_id, config=config if config is not None else {"client": {"name": tenant_id}}, **fields)
+
+    return make
