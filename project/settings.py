@@ -84,5 +84,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"tenant_registry": {"handlers": ["console"], "level": os.environ.get("TENANT_REGISTRY_LOG_LEVEL", "WARNING")}},
+    "loggers": {
+        "tenant_registry": {"handlers": ["console"], "level": os.environ.get("TENANT_REGISTRY_LOG_LEVEL", "WARNING")}
+    },
 }

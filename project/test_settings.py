@@ -7,6 +7,6 @@ import os
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tenant_registry")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
 
-from project.settings import *  # noqa: E402,F403
+from project.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

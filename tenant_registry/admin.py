@@ -12,7 +12,6 @@ from . import cache
 from .forms import TenantForm
 from .models import Tenant
 
-
 if TYPE_CHECKING:
     _ModelAdmin = admin.ModelAdmin[Tenant]
 else:

@@ -55,7 +55,13 @@ class Breaker:
             self._open_until = time.monotonic() + self._cooldown()
             self._probing = False
         if was_closed:
-            logger.warning("%s is unavailable (%s: %s); skipping it for %.1fs", self.name, type(exc).__name__, exc, self._cooldown())
+            logger.warning(
+                "%s is unavailable (%s: %s); skipping it for %.1fs",
+                self.name,
+                type(exc).__name__,
+                exc,
+                self._cooldown(),
+            )
 
     def reset(self) -> None:
         with self._lock:

@@ -30,7 +30,9 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     for name in ("CACHE_TTL", "NEGATIVE_TTL", "CACHE_COOLDOWN", "SOCKET_CONNECT_TIMEOUT", "SOCKET_TIMEOUT"):
         value = conf.get(name)
         if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-            messages.append(Error(f"TENANT_REGISTRY['{name}'] must be a positive number, got {value!r}.", id="tenant_registry.E002"))
+            messages.append(
+                Error(f"TENANT_REGISTRY['{name}'] must be a positive number, got {value!r}.", id="tenant_registry.E002")
+            )
     return messages
 
 
@@ -39,7 +41,9 @@ def check_cache(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     alias = conf.get("CACHE_ALIAS")
     options = settings.CACHES.get(alias)
     if options is None:
-        return [Error(f"TENANT_REGISTRY['CACHE_ALIAS'] is {alias!r}, which is not in CACHES.", id="tenant_registry.E003")]
+        return [
+            Error(f"TENANT_REGISTRY['CACHE_ALIAS'] is {alias!r}, which is not in CACHES.", id="tenant_registry.E003")
+        ]
     if options["BACKEND"] == LOCMEM:
         return [
             Warning(

@@ -16,7 +16,9 @@ class PrettyJSONField(forms.JSONField):
     """Two-space indent, key order kept; parse errors give the line and column."""
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 24, "cols": 100, "class": "vLargeTextField", "spellcheck": "false"}))
+        kwargs.setdefault(
+            "widget", forms.Textarea(attrs={"rows": 24, "cols": 100, "class": "vLargeTextField", "spellcheck": "false"})
+        )
         super().__init__(**kwargs)
 
     def prepare_value(self, value: Any) -> Any:
@@ -53,7 +55,9 @@ class TenantForm(_ModelForm):
     def clean_id(self) -> str:
         tenant_id: str = self.cleaned_data["id"]
         if tenant_id in conf.get("YAML_ONLY_TENANTS"):
-            raise forms.ValidationError("%(id)s is a YAML-only tenant: edit its YAML file instead.", params={"id": tenant_id})
+            raise forms.ValidationError(
+                "%(id)s is a YAML-only tenant: edit its YAML file instead.", params={"id": tenant_id}
+            )
         return tenant_id
 
     def clean_config(self) -> dict[str, Any]:
@@ -61,11 +65,13 @@ class TenantForm(_ModelForm):
         if config is None:
             return {}
         if not isinstance(config, dict):
-            raise forms.ValidationError("The config must be a JSON object ({...}), not %(kind)s.", params={"kind": type(config).__name__})
+            raise forms.ValidationError(
+                "The config must be a JSON object ({...}), not %(kind)s.", params={"kind": type(config).__name__}
+            )
         found = [dotted(p) for p in literal_secrets(config)]
         if found:
             raise forms.ValidationError(
-                "Literal secret values are not stored: %(paths)s. Write a reference such as \"${OPENAI_API_KEY}\" "
+                'Literal secret values are not stored: %(paths)s. Write a reference such as "${OPENAI_API_KEY}" '
                 "and set the variable in the environment.",
                 params={"paths": ", ".join(found)},
             )

@@ -33,7 +33,9 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
         """Validate, strip secrets, create or update the row; the cache is invalidated on commit."""
         tenant_id = validate_id(tenant_id)
         if tenant_id in conf.get("YAML_ONLY_TENANTS"):
-            raise YamlOnlyTenant(f"tenant {tenant_id} is YAML-only: edit {yaml_source.config_dir()}/{tenant_id}.yaml instead")
+            raise YamlOnlyTenant(
+                f"tenant {tenant_id} is YAML-only: edit {yaml_source.config_dir()}/{tenant_id}.yaml instead"
+            )
         config = clean_config(tenant_id, config)
         if status is not None and status not in STATUSES:
             raise InvalidConfig(f"tenant {tenant_id}: status must be one of {', '.join(STATUSES)}, got {status!r}")
@@ -56,7 +58,9 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
         tenant.config_source = "database"
         removed = tenant.strip_secrets()
         if removed:
-            logger.warning("tenant %s: literal secrets not stored (use ${ENV_VAR} references): %s", tenant_id, ", ".join(removed))
+            logger.warning(
+                "tenant %s: literal secrets not stored (use ${ENV_VAR} references): %s", tenant_id, ", ".join(removed)
+            )
         tenant.save()
         return tenant
 
@@ -101,7 +105,9 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
 def clean_config(tenant_id: str, config: object) -> dict[str, Any]:
     """A storable copy of ``config``: a JSON object, without ``_meta``; raises InvalidConfig."""
     if not isinstance(config, dict):
-        raise InvalidConfig(f"tenant {tenant_id}: config must be a JSON object (a mapping), got {type(config).__name__}")
+        raise InvalidConfig(
+            f"tenant {tenant_id}: config must be a JSON object (a mapping), got {type(config).__name__}"
+        )
     try:
         doc: dict[str, Any] = orjson.loads(orjson.dumps({k: v for k, v in config.items() if k != "_meta"}))
     except TypeError as exc:

@@ -53,14 +53,14 @@ class Tenant(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.id})" if self.name else self.id
 
-    def strip_secrets(self) -> list[str]:
-        if not isinstance(self.config, dict):
-            raise InvalidConfig(f"tenant {self.id}: config must be a JSON object, got {type(self.config).__name__}")
-        self.config, removed = strip(self.config)
-        return removed
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.strip_secrets()
         if not self._state.adding:
             self.version += 1
         super().save(*args, **kwargs)
+
+    def strip_secrets(self) -> list[str]:
+        if not isinstance(self.config, dict):
+            raise InvalidConfig(f"tenant {self.id}: config must be a JSON object, got {type(self.config).__name__}")
+        self.config, removed = strip(self.config)
+        return removed

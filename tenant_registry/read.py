@@ -84,7 +84,8 @@ def _yaml_doc(tenant_id: str, *, required: bool) -> dict[str, Any] | None:
     path = yaml_source.tenant_file(tenant_id)
     if path is None:
         if required:
-            raise ConfigFileError(f"tenant {tenant_id}: config_source is yaml but {yaml_source.config_dir()}/{tenant_id}.yaml does not exist")
+            expected = yaml_source.config_dir() / f"{tenant_id}{yaml_source.SUFFIX}"
+            raise ConfigFileError(f"tenant {tenant_id}: config_source is yaml but {expected} does not exist")
         return None
     return yaml_source.load_file(path)
 

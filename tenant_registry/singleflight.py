@@ -25,7 +25,7 @@ class SingleFlight(Generic[T]):
             return future.result()
         try:
             future.set_result(compute())
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: BLE001 - handed to every waiting caller, then re-raised
             future.set_exception(exc)
         finally:
             with self._lock:

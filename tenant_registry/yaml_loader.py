@@ -47,7 +47,13 @@ def _marked(node: yaml.Node, problem: str) -> yaml.MarkedYAMLError:
 
 
 TenantLoader.add_constructor("tag:yaml.org,2002:float", TenantLoader.construct_yaml_float)
-for _tag, _what in (("timestamp", "dates"), ("binary", "binary values"), ("set", "sets"), ("omap", "ordered maps"), ("pairs", "pairs")):
+for _tag, _what in (
+    ("timestamp", "dates"),
+    ("binary", "binary values"),
+    ("set", "sets"),
+    ("omap", "ordered maps"),
+    ("pairs", "pairs"),
+):
     TenantLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _refuse(_what))
 
 
@@ -58,7 +64,8 @@ def parse(text: str, where: str, *, max_depth: int) -> dict[str, Any]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f":{mark.line + 1}" if mark is not None else ""
-        raise ConfigFileError(f"{where}{line}: {exc.problem or exc.context}") from None
+        problem = ", ".join(part for part in (exc.context, exc.problem) if part)
+        raise ConfigFileError(f"{where}{line}: {problem}") from None
     except yaml.YAMLError as exc:
         raise ConfigFileError(f"{where}: {exc}") from None
     except RecursionError:

@@ -15,7 +15,7 @@ from django.conf import settings as django_settings
 from tenant_registry import cache as registry_cache
 from tenant_registry import conf, yaml_source
 
-from .services import START_POSTGRES, START_REDIS, HungServer, RedisServer, running_redis
+from .services import START_POSTGRES, START_REDIS, HungServer, ReaderProcess, RedisServer, running_redis
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -27,8 +27,12 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         pytest.exit(f"the suite runs on PostgreSQL; DATABASE_URL points at {db['ENGINE']}", returncode=3)
     try:
         psycopg.connect(
-            host=db["HOST"] or None, port=db["PORT"] or None, user=db["USER"] or None,
-            password=db["PASSWORD"] or None, dbname="postgres", connect_timeout=3,
+            host=db["HOST"] or None,
+            port=db["PORT"] or None,
+            user=db["USER"] or None,
+            password=db["PASSWORD"] or None,
+            dbname="postgres",
+            connect_timeout=3,
         ).close()
     except psycopg.Error as exc:
         pytest.exit(f"PostgreSQL is not reachable ({exc}). Start it with: {START_POSTGRES}", returncode=3)
@@ -121,10 +125,21 @@ def raw_redis() -> redis.Redis:
 
 
 @pytest.fixture
-def tenant_factory(db: None) -> Callable[..., Any]:
+def tenant_factory() -> Callable[..., Any]:
+    """Create a Tenant row; the test chooses ``db`` or ``transactional_db``."""
     from tenant_registry.models import Tenant
 
     def make(tenant_id: str = "tn_a1b2c3", config: dict[str, Any] | None = None, **fields: Any) -> Tenant:
-        return Tenant.objects.create(id=tenant_id, config=config if config is not None else {"client": {"name": tenant_id}}, **fields)
+        return Tenant.objects.create(
+            id=tenant_id, config=config if config is not None else {"client": {"name": tenant_id}}, **fields
+        )
 
     return make
+
+
+@pytest.fixture
+def reader_process(transactional_db: None, settings: Any) -> Iterator[ReaderProcess]:
+    """A second Django process reading the same (committed) test database and the same Redis namespace."""
+    reader = ReaderProcess(settings.DATABASES["default"]["NAME"], os.environ["REDIS_URL"], settings.TENANT_REGISTRY)
+    yield reader
+    reader.close()

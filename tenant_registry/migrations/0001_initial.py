@@ -6,28 +6,61 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Tenant',
+            name="Tenant",
             fields=[
-                ('id', models.CharField(help_text="1-64 characters of lowercase letters, digits, '-' and '_', starting with a letter or digit", max_length=64, primary_key=True, serialize=False, validators=[django.core.validators.RegexValidator('^[a-z0-9][a-z0-9_-]{0,63}\\Z', "1-64 characters of lowercase letters, digits, '-' and '_', starting with a letter or digit")])),
-                ('name', models.CharField(blank=True, max_length=200)),
-                ('status', models.CharField(choices=[('active', 'Active'), ('inactive', 'Inactive'), ('suspended', 'Suspended')], db_index=True, default='active', max_length=16)),
-                ('config_source', models.CharField(choices=[('database', 'Database'), ('yaml', 'Yaml')], default='database', max_length=16)),
-                ('config', models.JSONField(blank=True, default=dict)),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.CharField(
+                        help_text="1-64 characters of lowercase letters, digits, '-' and '_', starting with a letter or digit",
+                        max_length=64,
+                        primary_key=True,
+                        serialize=False,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[a-z0-9][a-z0-9_-]{0,63}\\Z",
+                                "1-64 characters of lowercase letters, digits, '-' and '_', starting with a letter or digit",
+                            )
+                        ],
+                    ),
+                ),
+                ("name", models.CharField(blank=True, max_length=200)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "Active"), ("inactive", "Inactive"), ("suspended", "Suspended")],
+                        db_index=True,
+                        default="active",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "config_source",
+                    models.CharField(
+                        choices=[("database", "Database"), ("yaml", "Yaml")], default="database", max_length=16
+                    ),
+                ),
+                ("config", models.JSONField(blank=True, default=dict)),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ('id',),
-                'constraints': [models.UniqueConstraint(django.db.models.functions.text.Upper(django.db.models.functions.text.Replace('id', models.Value('-'), models.Value('_'))), name='tenant_env_prefix_unique', violation_error_message='Another tenant maps to the same environment-variable prefix.')],
+                "ordering": ("id",),
+                "constraints": [
+                    models.UniqueConstraint(
+                        django.db.models.functions.text.Upper(
+                            django.db.models.functions.text.Replace("id", models.Value("-"), models.Value("_"))
+                        ),
+                        name="tenant_env_prefix_unique",
+                        violation_error_message="Another tenant maps to the same environment-variable prefix.",
+                    )
+                ],
             },
         ),
     ]

@@ -13,7 +13,9 @@ class Command(BaseCommand):
     help = "Import YAML tenant files (CONFIG_DIR, or the files and folders given) into the database."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="YAML files or folders (default: CONFIG_DIR)")
+        parser.add_argument(
+            "paths", nargs="*", type=Path, metavar="PATH", help="YAML files or folders (default: CONFIG_DIR)"
+        )
         parser.add_argument("--dry-run", action="store_true", help="Say what would change; write nothing.")
 
     def handle(self, *args: Any, paths: list[Path], dry_run: bool, **options: Any) -> None:
@@ -34,4 +36,5 @@ class Command(BaseCommand):
         if result.errors:
             for error in result.errors:
                 self.stderr.write(f"error: {error}")
-            raise CommandError(f"{len(result.errors)} file(s) could not be imported; the others were {'checked' if dry_run else 'imported'}.")
+            done = "checked" if dry_run else "imported"
+            raise CommandError(f"{len(result.errors)} file(s) could not be imported; the others were {done}.")

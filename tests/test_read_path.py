@@ -1,0 +1,192 @@
+import pytest
+from django.db import transaction
+
+from tenant_registry import get_tenant_config, list_all_tenants
+from tenant_registry.exceptions import InvalidTenantId, YamlOnlyTenant
+from tenant_registry.models import Tenant
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_cache_hit_makes_no_query(tenant_factory, django_assert_num_queries):
+    tenant_factory("tn_hit", {"client": {"name": "Hit"}})
+    with django_assert_num_queries(1):
+        assert Tenant.objects.get_config("tn_hit")["client"] == {"name": "Hit"}
+    with django_assert_num_queries(0):
+        assert Tenant.objects.get_config("tn_hit")["client"] == {"name": "Hit"}
+
+
+def test_meta_and_private_copies(tenant_factory):
+    tenant_factory("tn_meta", {"client": {"name": "Meta"}, "list": [1]}, status="suspended")
+    first = Tenant.objects.get_config("tn_meta")
+    assert first["_meta"] == {"source": "database", "tenant_id": "tn_meta", "status": "suspended"}
+    first["client"]["name"] = "mutated"
+    first["list"].append(2)
+    del first["_meta"]
+    again = Tenant.objects.get_config("tn_meta")
+    assert again["client"] == {"name": "Meta"}
+    assert again["list"] == [1]
+    assert again["_meta"]["source"] == "database"
+
+
+def test_save_invalidates_after_commit(tenant_factory, django_assert_num_queries):
+    tenant_factory("tn_fresh", {"v": 1})
+    assert Tenant.objects.get_config("tn_fresh")["v"] == 1
+    Tenant.objects.save_config("tn_fresh", {"v": 2})
+    with django_assert_num_queries(1):
+        assert Tenant.objects.get_config("tn_fresh")["v"] == 2
+
+
+def test_invalidation_waits_for_commit_and_writer_reads_its_own_write(tenant_factory):
+    tenant_factory("tn_txn", {"v": 1})
+    assert Tenant.objects.get_config("tn_txn")["v"] == 1
+    with transaction.atomic():
+        Tenant.objects.save_config("tn_txn", {"v": 2})
+        assert Tenant.objects.get_config("tn_txn")["v"] == 2
+    assert Tenant.objects.get_config("tn_txn")["v"] == 2
+
+
+def test_rolled_back_save_leaves_cache_as_it_was(tenant_factory, django_assert_num_queries):
+    tenant_factory("tn_rollback", {"v": 1})
+    assert Tenant.objects.get_config("tn_rollback")["v"] == 1
+    with pytest.raises(RuntimeError), transaction.atomic():
+        Tenant.objects.save_config("tn_rollback", {"v": 2})
+        raise RuntimeError("abort")
+    with django_assert_num_queries(0):
+        assert Tenant.objects.get_config("tn_rollback")["v"] == 1
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda: Tenant.objects.filter(pk="tn_paths").update(config={"v": 2}),
+        lambda: Tenant.objects.bulk_update([Tenant(id="tn_paths", config={"v": 2})], ["config"]),
+        lambda: Tenant.objects.bulk_create(
+            [Tenant(id="tn_paths", config={"v": 2})],
+            update_conflicts=True,
+            unique_fields=["id"],
+            update_fields=["config"],
+        ),
+        lambda: _save_instance({"v": 2}),
+    ],
+    ids=["queryset-update", "bulk-update", "bulk-create-upsert", "model-save"],
+)
+def test_every_write_path_invalidates(tenant_factory, write):
+    tenant_factory("tn_paths", {"v": 1})
+    assert Tenant.objects.get_config("tn_paths")["v"] == 1
+    write()
+    assert Tenant.objects.get_config("tn_paths")["v"] == 2
+
+
+def _save_instance(config):
+    tenant = Tenant.objects.get(pk="tn_paths")
+    tenant.config = config
+    tenant.save()
+
+
+def test_delete_paths_invalidate(tenant_factory, config_dir):
+    tenant_factory("tn_gone", {"v": 1})
+    tenant_factory("tn_gone2", {"v": 1})
+    assert Tenant.objects.get_config("tn_gone")["v"] == 1
+    assert Tenant.objects.get_config("tn_gone2")["v"] == 1
+    Tenant.objects.get(pk="tn_gone").delete()
+    Tenant.objects.filter(pk="tn_gone2").delete()
+    assert Tenant.objects.get_config("tn_gone") is None
+    assert Tenant.objects.get_config("tn_gone2") is None
+
+
+def test_database_first_then_yaml_fallback(tenant_factory, django_assert_num_queries):
+    from_yaml = Tenant.objects.get_config("tn_a1b2c3")
+    assert from_yaml["_meta"] == {"source": "yaml", "tenant_id": "tn_a1b2c3", "status": "active"}
+    assert from_yaml["client"]["name"] == "Kilimanjaro Treks"
+    Tenant.objects.save_config("tn_a1b2c3", {"client": {"name": "From DB"}})
+    from_db = Tenant.objects.get_config("tn_a1b2c3")
+    assert from_db["_meta"]["source"] == "database"
+    assert from_db["client"]["name"] == "From DB"
+
+
+def test_yaml_fallback_is_cached(django_assert_num_queries):
+    assert Tenant.objects.get_config("tn_g7h8i9")["_meta"]["source"] == "yaml"
+    with django_assert_num_queries(0):
+        assert Tenant.objects.get_config("tn_g7h8i9")["_meta"]["source"] == "yaml"
+
+
+def test_unknown_tenant_is_none_and_negative_cache_clears_on_create(django_assert_num_queries):
+    assert Tenant.objects.get_config("tn_unknown") is None
+    with django_assert_num_queries(0):
+        assert Tenant.objects.get_config("tn_unknown") is None
+    Tenant.objects.save_config("tn_unknown", {"v": 1})
+    assert Tenant.objects.get_config("tn_unknown")["v"] == 1
+
+
+def test_yaml_only_tenants_never_touch_database_or_cache(django_assert_num_queries, raw_redis, key_prefix):
+    Tenant.objects.bulk_create([Tenant(id="africastay", config={"client": {"name": "DB copy"}})])
+    with django_assert_num_queries(0):
+        config = Tenant.objects.get_config("africastay")
+    assert config["client"]["name"] == "Africa Stay"
+    assert config["_meta"] == {"source": "yaml", "tenant_id": "africastay", "status": "active"}
+    assert raw_redis.exists(f"{key_prefix}c:africastay") == 0
+
+
+def test_yaml_only_tenant_refuses_save():
+    with pytest.raises(YamlOnlyTenant, match="africastay"):
+        Tenant.objects.save_config("africastay", {})
+    assert not Tenant.objects.filter(pk="africastay").exists()
+
+
+@pytest.mark.parametrize("bad", ["", "UPPER", "-lead", "a" * 65, "../etc", "a b", "a:b", None, 7])
+def test_invalid_id_is_refused_before_any_access(bad, django_assert_num_queries, use_cache, hung_redis):
+    use_cache(hung_redis.url)
+    with django_assert_num_queries(0), pytest.raises(InvalidTenantId):
+        Tenant.objects.get_config(bad)
+    assert hung_redis.accepted == []
+    assert isinstance(InvalidTenantId("x"), ValueError)
+
+
+def test_save_config_validates(tenant_factory):
+    from tenant_registry.exceptions import InvalidConfig
+
+    with pytest.raises(InvalidConfig, match="tn_bad.*JSON object"):
+        Tenant.objects.save_config("tn_bad", ["not", "an", "object"])
+    with pytest.raises(InvalidConfig, match="tn_bad.*status"):
+        Tenant.objects.save_config("tn_bad", {}, status="deleted")
+    assert not Tenant.objects.filter(pk="tn_bad").exists()
+
+
+def test_save_config_creates_and_updates(tenant_factory):
+    created = Tenant.objects.save_config("tn_new", {"a": 1, "_meta": {"source": "x"}}, name="New", status="inactive")
+    assert (created.name, created.status, created.config) == ("New", "inactive", {"a": 1})
+    updated = Tenant.objects.save_config("tn_new", {"a": 2})
+    assert (updated.name, updated.status, updated.config, updated.version) == ("New", "inactive", {"a": 2}, 2)
+
+
+def test_list_tenants(tenant_factory):
+    tenant_factory("tn_active")
+    tenant_factory("tn_inactive", status="inactive")
+    tenant_factory("tn_a1b2c3")
+    yaml_ids = [
+        "africastay",
+        "beachresorts",
+        "example",
+        "safariexplore-kvph",
+        "safarirun-t0vc",
+        "tn_a1b2c3",
+        "tn_d4e5f6",
+        "tn_g7h8i9",
+    ]
+    assert Tenant.objects.list_tenants(include_yaml=False) == ["tn_a1b2c3", "tn_active"]
+    assert Tenant.objects.list_tenants() == sorted({*yaml_ids, "tn_active"})
+    assert list_all_tenants() == Tenant.objects.list_tenants()
+
+
+def test_public_helpers(tenant_factory):
+    tenant_factory("tn_helper", {"v": 1})
+    assert get_tenant_config("tn_helper")["v"] == 1
+
+
+def test_save_is_seen_by_another_process(tenant_factory, reader_process):
+    tenant_factory("tn_shared", {"v": 1})
+    assert reader_process.get_config("tn_shared")["v"] == 1
+    Tenant.objects.save_config("tn_shared", {"v": 2})
+    assert reader_process.get_config("tn_shared")["v"] == 2
+    assert Tenant.objects.get_config("tn_shared")["v"] == 2
