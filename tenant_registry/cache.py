@@ -101,7 +101,7 @@ def _guarded(operation: Callable[[Store], T], default: T) -> T:
         if _pending or _pending_all:
             _replay(store)
         result = operation(store)
-    except Exception as exc:  # noqa: BLE001 - any cache failure opens the breaker, which logs it
+    except Exception as exc:
         logger.debug("cache operation failed", exc_info=True)
         breaker.failure(mode, exc)
         return default

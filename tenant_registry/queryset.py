@@ -1,4 +1,4 @@
-"""A QuerySet whose bulk write paths strip secrets and invalidate the tenants they touched."""
+"""A QuerySet whose bulk write paths strip secrets, record revisions and invalidate the tenants they touched."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from django.db import models, transaction
 from django.db.models import F
 
+from . import revisions
 from .invalidation import invalidate_on_commit
 from .secrets import strip
 
@@ -32,6 +33,7 @@ class TenantQuerySet(_QuerySet):
             if not ids:
                 return 0
             count = super().update(**kwargs)
+            self._record(ids, "queryset.update", update=True)
             invalidate_on_commit(ids, self.db)
         return count
 
@@ -43,11 +45,36 @@ class TenantQuerySet(_QuerySet):
             obj.strip_secrets()
         with transaction.atomic(using=self.db, savepoint=False):
             created = super().bulk_create(objs, *args, **kwargs)
-            invalidate_on_commit((obj.pk for obj in objs), self.db)
+            ids = [obj.pk for obj in objs]
+            self._record(ids, "bulk_create", update=bool(kwargs.get("update_conflicts")))
+            invalidate_on_commit(ids, self.db)
         return created
 
     def bulk_update(self, objs: Iterable[M], fields: Sequence[str], *args: Any, **kwargs: Any) -> int:
         objs = list(objs)
         for obj in objs:
             obj.strip_secrets()
-        return super().bulk_update(objs, fields, *args, **kwargs)
+        with transaction.atomic(using=self.db, savepoint=False):
+            count = super().bulk_update(objs, fields, *args, **kwargs)
+            ids = [obj.pk for obj in objs]
+            # bulk_update writes only ``fields``: bump the version so stale admin forms are refused.
+            models.QuerySet.update(
+                self.model._default_manager.using(self.db).filter(pk__in=ids), version=F("version") + 1
+            )
+            fresh = self._record(ids, "bulk_update", update=True)
+            for obj in objs:
+                obj.version = fresh[obj.pk].version
+            invalidate_on_commit(ids, self.db)
+        return count
+
+    def _record(self, ids: list[str], default_reason: str, *, update: bool) -> dict[str, M]:
+        """One revision per tenant, from the rows as they now are in the database."""
+        rows = {row.pk: row for row in models.QuerySet(self.model, using=self.db).filter(pk__in=ids)}
+        history = self.model.history  # type: ignore[attr-defined]
+        history.bulk_history_create(
+            list(rows.values()),
+            update=update,
+            default_user=revisions.current_user(),
+            default_change_reason=revisions.reason(default_reason),
+        )
+        return rows
