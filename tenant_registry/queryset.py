@@ -54,27 +54,22 @@ class TenantQuerySet(_QuerySet):
         objs = list(objs)
         for obj in objs:
             obj.strip_secrets()
-        with transaction.atomic(using=self.db, savepoint=False):
+        # Django's bulk_update writes through update(): versions, revisions and invalidation happen there.
+        with revisions.acting(revisions.current_user(), revisions.reason("bulk_update")):
             count = super().bulk_update(objs, fields, *args, **kwargs)
-            ids = [obj.pk for obj in objs]
-            # bulk_update writes only ``fields``: bump the version so stale admin forms are refused.
-            models.QuerySet.update(
-                self.model._default_manager.using(self.db).filter(pk__in=ids), version=F("version") + 1
-            )
-            fresh = self._record(ids, "bulk_update", update=True)
-            for obj in objs:
-                obj.version = fresh[obj.pk].version
-            invalidate_on_commit(ids, self.db)
+        fresh = models.QuerySet(self.model, using=self.db).filter(pk__in=[obj.pk for obj in objs])
+        versions = dict(fresh.values_list("pk", "version"))
+        for obj in objs:
+            obj.version = versions.get(obj.pk, obj.version)
         return count
 
-    def _record(self, ids: list[str], default_reason: str, *, update: bool) -> dict[str, M]:
+    def _record(self, ids: list[str], default_reason: str, *, update: bool) -> None:
         """One revision per tenant, from the rows as they now are in the database."""
-        rows = {row.pk: row for row in models.QuerySet(self.model, using=self.db).filter(pk__in=ids)}
+        rows = list(models.QuerySet(self.model, using=self.db).filter(pk__in=ids))
         history = self.model.history  # type: ignore[attr-defined]
         history.bulk_history_create(
-            list(rows.values()),
+            rows,
             update=update,
             default_user=revisions.current_user(),
             default_change_reason=revisions.reason(default_reason),
         )
-        return rows
