@@ -9,7 +9,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
@@ -46,9 +46,8 @@ class TenantAdmin(_ModelAdmin):
         main = EDIT_FIELDS if editable else VIEW_FIELDS
         sets: list[Any] = [(None, {"fields": main})]
         if obj is not None:
-            sets.append(
-                ("Effective config (as get_config returns it, secrets masked)", {"fields": ("effective_config",)})
-            )
+            note = "What get_config returns now, every secret masked, and where each secret came from."
+            sets.append(("Effective config", {"fields": ("effective_config",), "description": note}))
             sets.append(("Record", {"fields": RECORD_FIELDS, "classes": ("collapse",)}))
         return sets
 
@@ -59,7 +58,7 @@ class TenantAdmin(_ModelAdmin):
     def cached(self, obj: Tenant) -> bool | None:
         return cache.contains(obj.pk)
 
-    @admin.display(description="effective config")
+    @admin.display(description="resolved")
     def effective_config(self, obj: Tenant) -> str:
         try:
             found = effective.effective(Tenant, obj.pk)
@@ -83,17 +82,25 @@ class TenantAdmin(_ModelAdmin):
         )
         return format_html('<pre class="tr-json tr-effective">{}</pre>{}', pretty(found.config), table)
 
-    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
         with revisions.acting(request.user, "admin"):
-            return super().changeform_view(request, *args, **kwargs)
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
-    def changelist_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         with revisions.acting(request.user, "admin"):
-            return super().changelist_view(request, *args, **kwargs)
+            return super().changelist_view(request, extra_context)
 
-    def delete_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         with revisions.acting(request.user, "admin"):
-            return super().delete_view(request, *args, **kwargs)
+            return super().delete_view(request, object_id, extra_context)
 
     def save_model(self, request: HttpRequest, obj: Tenant, form: Any, change: bool) -> None:
         if obj.config_source == Tenant.Source.YAML:
@@ -142,7 +149,7 @@ class TenantAdmin(_ModelAdmin):
         obj = self._tenant(request, object_id)
         if not self.has_view_or_change_permission(request, obj):
             raise PermissionDenied
-        records = list(obj.history.select_related("history_user").order_by("history_date", "history_id"))  # type: ignore[attr-defined]
+        records = list(obj.history.select_related("history_user").order_by("history_date", "history_id"))
         entries = [(rec, diffs.changes(prev, rec)) for prev, rec in pairwise([None, *records])][::-1]
         context = {
             **self.admin_site.each_context(request),
@@ -159,7 +166,7 @@ class TenantAdmin(_ModelAdmin):
         obj = self._tenant(request, object_id)
         if not self.has_change_permission(request, obj):
             raise PermissionDenied
-        record = obj.history.filter(history_id=history_id).first()  # type: ignore[attr-defined]
+        record = obj.history.filter(history_id=history_id).first()
         if record is None:
             raise Http404(f"No revision {history_id} of tenant {obj.pk}")
         expected = request.POST.get("expected_version", "")

@@ -24,16 +24,14 @@ class Change:
 
 def changes(old: Any, new: Any) -> list[Change]:
     """Differences between two rows (models or history records); ``old`` None means created."""
-    found = [
-        Change(
-            name,
-            "changed" if old is not None else "added",
-            _show(getattr(old, name, ""), False),
-            _show(getattr(new, name), False),
-        )
-        for name in FIELDS
-        if old is None or getattr(old, name) != getattr(new, name)
-    ]
+    if old is None:
+        found = [Change(name, "added", "", _show(getattr(new, name), False)) for name in FIELDS]
+    else:
+        found = [
+            Change(name, "changed", _show(getattr(old, name), False), _show(getattr(new, name), False))
+            for name in FIELDS
+            if getattr(old, name) != getattr(new, name)
+        ]
     found.extend(config_changes({} if old is None else old.config, new.config))
     return found
 

@@ -13,7 +13,7 @@ from .managers import clean_config
 from .models import Tenant
 from .secrets import dotted, literal_secrets
 
-SECRET_HINT = (
+LITERAL_HINT = (
     'Literal secret values are not stored: %(paths)s. Write a reference such as "${OPENAI_API_KEY}" '
     "instead, and set the variable in the environment."
 )
@@ -38,9 +38,9 @@ class PrettyJSONField(forms.JSONField):
         super().__init__(**kwargs)
 
     def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, forms.fields.InvalidJSONInput):
-            return value
-        return pretty(value)
+        text = value if isinstance(value, forms.fields.InvalidJSONInput) else pretty(value)
+        self.widget.attrs["rows"] = min(max(text.count("\n") + 3, 12), 40)
+        return text
 
     def to_python(self, value: Any) -> Any:
         if self.disabled or value in self.empty_values:
@@ -68,7 +68,10 @@ else:
 
 
 class TenantForm(_ModelForm):
-    config = PrettyJSONField(required=False)
+    config = PrettyJSONField(
+        required=False,
+        help_text="A JSON object. Secrets are never stored: write a ${ENV_VAR} reference and set the variable.",
+    )
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
@@ -97,7 +100,7 @@ class TenantForm(_ModelForm):
             raise forms.ValidationError("%(msg)s", code="invalid", params={"msg": str(exc)}) from None
         found = [dotted(p) for p in literal_secrets(stored)]
         if found:
-            raise forms.ValidationError(SECRET_HINT, code="secret", params={"paths": ", ".join(found)})
+            raise forms.ValidationError(LITERAL_HINT, code="secret", params={"paths": ", ".join(found)})
         return stored
 
     def clean(self) -> dict[str, Any] | None:

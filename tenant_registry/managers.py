@@ -72,7 +72,7 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
             tenant.status = tenant.status if status is None else status
         tenant.config = config
         tenant.config_source = "database"
-        tenant._change_reason = revisions.reason("save_config")  # type: ignore[attr-defined]
+        tenant._change_reason = revisions.reason("save_config")  # type: ignore[union-attr]
         removed = tenant.strip_secrets()
         if removed:
             logger.warning("tenant %s: literal secrets not stored (use ${ENV_VAR} references): %s", tenant_id, ", ".join(removed))

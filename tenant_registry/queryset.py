@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import models, transaction
@@ -50,14 +50,14 @@ class TenantQuerySet(_QuerySet):
             invalidate_on_commit(ids, self.db)
         return created
 
-    def bulk_update(self, objs: Iterable[M], fields: Sequence[str], *args: Any, **kwargs: Any) -> int:
+    def bulk_update(self, objs: Iterable[M], fields: Iterable[str], *args: Any, **kwargs: Any) -> int:
         objs = list(objs)
         for obj in objs:
             obj.strip_secrets()
         # Django's bulk_update writes through update(): versions, revisions and invalidation happen there.
         with revisions.acting(revisions.current_user(), revisions.reason("bulk_update")):
             count = super().bulk_update(objs, fields, *args, **kwargs)
-        fresh = models.QuerySet(self.model, using=self.db).filter(pk__in=[obj.pk for obj in objs])
+        fresh: models.QuerySet[M] = models.QuerySet(self.model, using=self.db).filter(pk__in=[obj.pk for obj in objs])
         versions = dict(fresh.values_list("pk", "version"))
         for obj in objs:
             obj.version = versions.get(obj.pk, obj.version)
@@ -65,8 +65,8 @@ class TenantQuerySet(_QuerySet):
 
     def _record(self, ids: list[str], default_reason: str, *, update: bool) -> None:
         """One revision per tenant, from the rows as they now are in the database."""
-        rows = list(models.QuerySet(self.model, using=self.db).filter(pk__in=ids))
-        history = self.model.history  # type: ignore[attr-defined]
+        rows: list[Any] = list(models.QuerySet(self.model, using=self.db).filter(pk__in=ids))
+        history = self.model.history
         history.bulk_history_create(
             rows,
             update=update,

@@ -13,6 +13,7 @@ import yaml
 from tenant_registry import cache
 from tenant_registry.exceptions import TenantConflict
 from tenant_registry.forms import PrettyJSONField
+from tenant_registry.masking import mask, masked
 from tenant_registry.models import Tenant
 
 from .admin_urls import change, changelist, form_data, history, restore
@@ -164,7 +165,8 @@ def test_admin_save_goes_through_save_config_and_invalidates_the_cache(staff_cli
         ("[1, 2]", "tenant tn_acme: config must be a JSON object (a mapping), got list"),
         (
             '{"infrastructure": {"openai": {"api_key": "sk-live-1234"}}}',
-            'Literal secret values are not stored: infrastructure.openai.api_key. Write a reference such as "${OPENAI_API_KEY}" instead',
+            "Literal secret values are not stored: infrastructure.openai.api_key. "
+            'Write a reference such as "${OPENAI_API_KEY}" instead',
         ),
     ],
     ids=["invalid-json", "not-an-object", "literal-secret"],
@@ -275,16 +277,27 @@ def test_effective_panel_masks_secrets_and_says_where_they_came_from(admin_clien
     }
     tenant_factory("tn_fx", config)
     body = text(admin_client.get(change("tn_fx")))
-    assert (
-        "<td><code>infrastructure.vapi.api_key</code></td><td>vap…0001</td><td>tenant variable</td><td><code>TN_FX_VAPI_API_KEY</code></td>"
-        in body
-    )
-    assert (
-        "<td><code>email.sendgrid.api_key</code></td><td>set</td><td>global variable</td><td><code>SENDGRID_API_KEY</code></td>"
-        in body
-    )
-    assert (
-        "<td><code>infrastructure.openai.api_key</code></td><td>missing</td><td>missing</td><td><code>OPENAI_API_KEY</code></td>"
-        in body
-    )
-    assert "vapi-tenant-secret-0001" not in body and "short" not in body.replace("shortcut", "")
+    assert secret_row("infrastructure.vapi.api_key", "vap…0001", "tenant variable", "TN_FX_VAPI_API_KEY") in body
+    assert secret_row("email.sendgrid.api_key", "set", "global variable", "SENDGRID_API_KEY") in body
+    assert secret_row("infrastructure.openai.api_key", "missing", "missing", "OPENAI_API_KEY") in body
+    assert "vapi-tenant-secret-0001" not in body
+    assert '"short"' not in body
+
+
+def secret_row(path: str, shown: str, origin: str, variable: str) -> str:
+    return f"<td><code>{path}</code></td><td>{shown}</td><td>{origin}</td><td><code>{variable}</code></td>"
+
+
+def test_mask_shows_only_the_ends_of_long_secrets():
+    assert [mask("sk-proj-abcdefgh9f2c"), mask("short-secret"), mask(12345), mask(""), mask(None)] == [
+        "sk-…9f2c",
+        "set",
+        "set",
+        "missing",
+        "missing",
+    ]
+
+
+def test_masked_covers_nested_secret_sections_and_lists():
+    doc = {"smtp": {"password": "p" * 20, "user": "u"}, "client_secret": ["a", {"x": "b"}], "name": "n"}
+    assert masked(doc) == {"smtp": {"password": "ppp…pppp", "user": "u"}, "client_secret": ["set", {"x": "set"}], "name": "n"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from html import unescape
 
 import pytest
@@ -16,7 +17,11 @@ from .admin_urls import change, form_data, history, restore
 
 def reasons(pk: str) -> list[tuple[str, str, int]]:
     """(type, reason, version) of every revision of ``pk``, oldest first."""
-    return list(Tenant.history.filter(id=pk).order_by("history_id").values_list("history_type", "history_change_reason", "version"))
+    return list(
+        Tenant.history.filter(id=pk)
+        .order_by("history_id")
+        .values_list("history_type", "history_change_reason", "version")
+    )
 
 
 # -- every write path --------------------------------------------------------------------------
@@ -78,7 +83,7 @@ def test_bulk_update_records_bumps_the_version_and_invalidates(tenant_factory):
 
 def test_import_tenants_records_the_command_as_reason(db, config_dir):
     (config_dir / "tn_imp.yaml").write_text("client:\n  name: Imported\nopenai:\n  api_key: ${OPENAI_API_KEY}\n")
-    call_command("import_tenants", str(config_dir / "tn_imp.yaml"), stdout=open("/dev/null", "w"))
+    call_command("import_tenants", str(config_dir / "tn_imp.yaml"), stdout=io.StringIO())
     assert reasons("tn_imp") == [("+", "import_tenants", 1)]
 
 
@@ -158,7 +163,10 @@ def test_restore_goes_through_save_config_and_is_itself_a_revision(staff_client,
     assert cache.contains("tn_r") is False
     assert Tenant.objects.get_config("tn_r")["client"] == {"name": "First"}
     latest = Tenant.history.filter(id="tn_r").latest()
-    assert (latest.history_user, latest.history_change_reason) == (client.user, f"admin: restore of revision {first.history_id}")
+    assert (latest.history_user, latest.history_change_reason) == (
+        client.user,
+        f"admin: restore of revision {first.history_id}",
+    )
     assert latest.version == 3
 
 
