@@ -22,8 +22,8 @@ LABELS = {"tenant": "tenant variable", "global": "global variable", "missing": "
 class SecretSource:
     path: str
     shown: str  # the masked value
-    origin: str  # "tenant variable", "global variable", "reference", "missing"
-    variable: str = ""
+    origin: str  # "referenced variable", "tenant variable", "global variable", "missing" or "config"
+    variable: str = ""  # for "missing": every variable that was looked for
 
 
 @dataclass
@@ -57,15 +57,19 @@ def sources(tenant_id: str, stored: dict[str, Any], resolved: dict[str, Any]) ->
 
 
 def _source(tenant_id: str, path: KeyPath, stored: Any, value: Any, env_variable: str | None) -> SecretSource:
+    """Mirrors entry.resolve: a ``${VAR}`` reference first, then SECRET_ENV's tenant and global variables."""
     reference = reference_name(stored)
     if reference is not None and os.environ.get(reference):
         return SecretSource(dotted(path), mask(value), "referenced variable", reference)
+    tried = [] if reference is None else [reference]
     if env_variable is not None and (reference is not None or stored in (None, "")):
         _, where = env_lookup(tenant_id, env_variable)
-        variable = env_prefix(tenant_id) + env_variable if where == "tenant" else env_variable
-        return SecretSource(dotted(path), mask(value), LABELS[where], variable)
-    if reference is not None:
-        return SecretSource(dotted(path), mask(value), "missing", reference)
+        if where != "missing":
+            variable = env_prefix(tenant_id) + env_variable if where == "tenant" else env_variable
+            return SecretSource(dotted(path), mask(value), LABELS[where], variable)
+        tried += [env_prefix(tenant_id) + env_variable, env_variable]
+    if tried:
+        return SecretSource(dotted(path), mask(value), "missing", " or ".join(tried))
     return SecretSource(dotted(path), mask(value), "config")
 
 

@@ -6,6 +6,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.db import transaction
 
 from . import conf
 from .exceptions import InvalidConfig
@@ -110,8 +111,11 @@ class TenantForm(_ModelForm):
         return cleaned
 
     def _check_version(self, mine: int | None) -> None:
-        """Locks the row for the rest of the admin's transaction, so the save that follows is the checked one."""
-        now = Tenant.objects.select_for_update().filter(pk=self.instance.pk).values_list("version", flat=True).first()
+        """Inside the admin's transaction the row stays locked until the save that follows; save_config checks again."""
+        rows = Tenant.objects.filter(pk=self.instance.pk)
+        if transaction.get_connection(rows.db).in_atomic_block:
+            rows = rows.select_for_update()
+        now = rows.values_list("version", flat=True).first()
         if mine is not None and now != mine:
             where = "deleted" if now is None else f"version {now}"
             raise forms.ValidationError(

@@ -279,7 +279,7 @@ def test_effective_panel_masks_secrets_and_says_where_they_came_from(admin_clien
     body = text(admin_client.get(change("tn_fx")))
     assert secret_row("infrastructure.vapi.api_key", "vap…0001", "tenant variable", "TN_FX_VAPI_API_KEY") in body
     assert secret_row("email.sendgrid.api_key", "set", "global variable", "SENDGRID_API_KEY") in body
-    assert secret_row("infrastructure.openai.api_key", "missing", "missing", "OPENAI_API_KEY") in body
+    assert secret_row("infrastructure.openai.api_key", "missing", "missing", "TN_FX_OPENAI_API_KEY or OPENAI_API_KEY") in body
     assert "vapi-tenant-secret-0001" not in body
     assert '"short"' not in body
 
@@ -301,3 +301,16 @@ def test_mask_shows_only_the_ends_of_long_secrets():
 def test_masked_covers_nested_secret_sections_and_lists():
     doc = {"smtp": {"password": "p" * 20, "user": "u"}, "client_secret": ["a", {"x": "b"}], "name": "n"}
     assert masked(doc) == {"smtp": {"password": "ppp…pppp", "user": "u"}, "client_secret": ["set", {"x": "set"}], "name": "n"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_form_checks_the_version_outside_a_transaction_too(acme):
+    from tenant_registry.forms import TenantForm
+
+    Tenant.objects.save_config("tn_acme", {"a": 1})
+    data = {"id": "tn_acme", "name": "n", "status": "active", "config_source": "database", "config": "{}"}
+    form = TenantForm(data={**data, "expected_version": "1"}, instance=Tenant.objects.get(pk="tn_acme"))
+    assert not form.is_valid()
+    assert form.errors["__all__"][0].startswith("tn_acme was changed by someone else while you edited it")
+    fresh = TenantForm(data={**data, "expected_version": "2"}, instance=Tenant.objects.get(pk="tn_acme"))
+    assert fresh.is_valid(), fresh.errors
