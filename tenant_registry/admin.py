@@ -36,6 +36,7 @@ class TenantAdmin(_ModelAdmin):
     list_display = ("id", "name", "status", "config_source", "updated_at", "cached")
     list_filter = ("status", "config_source")
     search_fields = ("id", "name")
+    search_help_text = "Search by tenant id or name."
     ordering = ("id",)
     list_per_page = 50
     readonly_fields = ("effective_config", *RECORD_FIELDS)

@@ -69,7 +69,7 @@ def _source(tenant_id: str, path: KeyPath, stored: Any, value: Any, env_variable
             return SecretSource(dotted(path), mask(value), LABELS[where], variable)
         tried += [env_prefix(tenant_id) + env_variable, env_variable]
     if tried:
-        return SecretSource(dotted(path), mask(value), "missing", " or ".join(tried))
+        return SecretSource(dotted(path), mask(value), "missing", " or ".join(dict.fromkeys(tried)))
     return SecretSource(dotted(path), mask(value), "config")
 
 

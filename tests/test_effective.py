@@ -59,3 +59,11 @@ def test_stored_config_of_a_yaml_source_row_is_its_file_unresolved(tenant_factor
     stored = stored_config(Tenant, "tn_a1b2c3")
     assert "ignored" not in stored
     assert stored["prompts"]["escalation"].endswith("${ESCALATION_NUMBER:-+255225550100}.")
+
+
+def test_a_missing_secret_lists_each_variable_once(tenant_factory):
+    tenant_factory("tn_eff", {"infrastructure": {"openai": {"api_key": "${OPENAI_API_KEY}"}}})
+    [row] = effective(Tenant, "tn_eff").secrets
+    assert row == SecretSource(
+        "infrastructure.openai.api_key", "missing", "missing", "OPENAI_API_KEY or TN_EFF_OPENAI_API_KEY"
+    )
