@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db import transaction
 
-from . import conf, secrets, yaml_source
+from . import conf, revisions, secrets, yaml_source
 from .exceptions import ConfigFileError, InvalidTenantId
 from .ids import validate_id
 from .managers import clean_config
@@ -79,7 +79,7 @@ def _plan_file(path: Path, existing: dict[str, Tenant]) -> Planned:
 
 
 def apply(result: Plan) -> None:
-    with transaction.atomic():
+    with transaction.atomic(), revisions.acting(reason="import_tenants"):
         for item in result.items:
             if item.action in ("created", "updated"):
                 Tenant.objects.save_config(item.tenant_id, item.config, name=item.name)

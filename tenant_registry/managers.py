@@ -10,7 +10,7 @@ import orjson
 from django.db import IntegrityError, InterfaceError, OperationalError, models, transaction
 from django.db.models.functions import Replace, Upper
 
-from . import cache, conf, read, yaml_source
+from . import cache, conf, read, revisions, yaml_source
 from .exceptions import InvalidConfig, RegistryUnavailable, TenantConflict, YamlOnlyTenant
 from .ids import env_prefix, validate_id
 from .queryset import TenantQuerySet
@@ -28,9 +28,19 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
         return read.get_config(self.model, validate_id(tenant_id))
 
     def save_config(
-        self, tenant_id: str, config: dict[str, Any], *, name: str | None = None, status: str | None = None
+        self,
+        tenant_id: str,
+        config: dict[str, Any],
+        *,
+        name: str | None = None,
+        status: str | None = None,
+        expected_version: int | None = None,
     ) -> Tenant:
-        """Validate, strip secrets, create or update the row; the cache is invalidated on commit."""
+        """Validate, strip secrets, create or update the row; the cache is invalidated on commit.
+
+        With ``expected_version``, the save is refused (TenantConflict) unless the row is still at that
+        version: the guard against a lost update from a stale form.
+        """
         tenant_id = validate_id(tenant_id)
         if tenant_id in conf.get("YAML_ONLY_TENANTS"):
             raise YamlOnlyTenant(
@@ -41,14 +51,22 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
             raise InvalidConfig(f"tenant {tenant_id}: status must be one of {', '.join(STATUSES)}, got {status!r}")
         try:
             with transaction.atomic(using=self.db):
-                return self._upsert(tenant_id, config, name, status)
+                return self._upsert(tenant_id, config, name, status, expected_version)
         except IntegrityError as exc:
             raise TenantConflict(self._conflict_message(tenant_id)) from exc
         except (OperationalError, InterfaceError) as exc:
             raise RegistryUnavailable(f"tenant {tenant_id}: not saved, the database is unavailable ({exc})") from exc
 
-    def _upsert(self, tenant_id: str, config: dict[str, Any], name: str | None, status: str | None) -> Tenant:
+    def _upsert(
+        self, tenant_id: str, config: dict[str, Any], name: str | None, status: str | None, expected: int | None
+    ) -> Tenant:
         tenant: Tenant | None = self.select_for_update().filter(pk=tenant_id).first()
+        if expected is not None and (tenant is None or tenant.version != expected):
+            now = "it was deleted" if tenant is None else f"it is now at version {tenant.version}"
+            raise TenantConflict(
+                f"tenant {tenant_id}: changed by someone else since version {expected} ({now}); "
+                "reload it, then apply your change again"
+            )
         if tenant is None:
             tenant = self.model(id=tenant_id, name=name or "", status=status or "active")
         else:
@@ -56,6 +74,7 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
             tenant.status = tenant.status if status is None else status
         tenant.config = config
         tenant.config_source = "database"
+        tenant._change_reason = revisions.reason("save_config")  # type: ignore[union-attr]
         removed = tenant.strip_secrets()
         if removed:
             logger.warning(

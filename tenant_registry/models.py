@@ -11,6 +11,7 @@ from django.db.models.functions import Replace, Upper
 from .exceptions import InvalidConfig
 from .ids import ID_HELP, ID_RE
 from .managers import TenantManager
+from .revisions import TenantHistory
 from .secrets import strip
 
 
@@ -39,6 +40,7 @@ class Tenant(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects: ClassVar[TenantManager] = TenantManager()
+    history = TenantHistory()
 
     class Meta:
         ordering = ("id",)

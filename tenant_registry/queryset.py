@@ -1,13 +1,14 @@
-"""A QuerySet whose bulk write paths strip secrets and invalidate the tenants they touched."""
+"""A QuerySet whose bulk write paths strip secrets, record revisions and invalidate the tenants they touched."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import models, transaction
 from django.db.models import F
 
+from . import revisions
 from .invalidation import invalidate_on_commit
 from .secrets import strip
 
@@ -32,6 +33,7 @@ class TenantQuerySet(_QuerySet):
             if not ids:
                 return 0
             count = super().update(**kwargs)
+            self._record(ids, "queryset.update", update=True)
             invalidate_on_commit(ids, self.db)
         return count
 
@@ -43,11 +45,31 @@ class TenantQuerySet(_QuerySet):
             obj.strip_secrets()
         with transaction.atomic(using=self.db, savepoint=False):
             created = super().bulk_create(objs, *args, **kwargs)
-            invalidate_on_commit((obj.pk for obj in objs), self.db)
+            ids = [obj.pk for obj in objs]
+            self._record(ids, "bulk_create", update=bool(kwargs.get("update_conflicts")))
+            invalidate_on_commit(ids, self.db)
         return created
 
-    def bulk_update(self, objs: Iterable[M], fields: Sequence[str], *args: Any, **kwargs: Any) -> int:
+    def bulk_update(self, objs: Iterable[M], fields: Iterable[str], *args: Any, **kwargs: Any) -> int:
         objs = list(objs)
         for obj in objs:
             obj.strip_secrets()
-        return super().bulk_update(objs, fields, *args, **kwargs)
+        # Django's bulk_update writes through update(): versions, revisions and invalidation happen there.
+        with revisions.acting(revisions.current_user(), revisions.reason("bulk_update")):
+            count = super().bulk_update(objs, fields, *args, **kwargs)
+        fresh: models.QuerySet[M] = models.QuerySet(self.model, using=self.db).filter(pk__in=[obj.pk for obj in objs])
+        versions = dict(fresh.values_list("pk", "version"))
+        for obj in objs:
+            obj.version = versions.get(obj.pk, obj.version)
+        return count
+
+    def _record(self, ids: list[str], default_reason: str, *, update: bool) -> None:
+        """One revision per tenant, from the rows as they now are in the database."""
+        rows: list[Any] = list(models.QuerySet(self.model, using=self.db).filter(pk__in=ids))
+        history = self.model.history
+        history.bulk_history_create(
+            rows,
+            update=update,
+            default_user=revisions.current_user(),
+            default_change_reason=revisions.reason(default_reason),
+        )

@@ -143,3 +143,21 @@ def reader_process(transactional_db: None, settings: Any) -> Iterator[ReaderProc
     reader = ReaderProcess(settings.DATABASES["default"]["NAME"], os.environ["REDIS_URL"], settings.TENANT_REGISTRY)
     yield reader
     reader.close()
+
+
+@pytest.fixture
+def staff_client(db: None, client: Any) -> Callable[..., Any]:
+    """A test client logged in as a staff user with the given Tenant permissions: ``staff_client("view")``."""
+    from django.contrib.auth.models import Permission, User
+
+    def login(*perms: str, username: str | None = None) -> Any:
+        user = User.objects.create_user(username or f"staff-{'-'.join(perms) or 'none'}", password="pw", is_staff=True)
+        codenames = [f"{p}_tenant" for p in perms]
+        user.user_permissions.set(
+            Permission.objects.filter(content_type__app_label="tenant_registry", codename__in=codenames)
+        )
+        client.force_login(user)
+        client.user = user
+        return client
+
+    return login

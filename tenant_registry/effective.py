@@ -1,0 +1,84 @@
+"""The effective config of a tenant as get_config resolves it, secrets masked, and where each came from."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import router
+from django.db.models import Model
+
+from . import conf, entry, read
+from .ids import env_prefix
+from .interpolation import reference_name
+from .masking import mask, masked, secret_paths
+from .secrets import KeyPath, dotted, env_lookup
+
+LABELS = {"tenant": "tenant variable", "global": "global variable", "missing": "missing"}
+
+
+@dataclass(frozen=True)
+class SecretSource:
+    path: str
+    shown: str  # the masked value
+    origin: str  # "referenced variable", "tenant variable", "global variable", "missing" or "config"
+    variable: str = ""  # for "missing": every variable that was looked for
+
+
+@dataclass
+class Effective:
+    tenant_id: str
+    config: dict[str, Any] | None  # masked; None for an unknown tenant
+    secrets: list[SecretSource] = field(default_factory=list)
+
+
+def effective(model: type[Model], tenant_id: str) -> Effective:
+    """What ``get_config`` returns for ``tenant_id``, masked, with the origin of every secret."""
+    resolved = model._default_manager.get_config(tenant_id)  # type: ignore[attr-defined]
+    if resolved is None:
+        return Effective(tenant_id, None)
+    stored = stored_config(model, tenant_id)
+    return Effective(tenant_id, masked(resolved), sources(tenant_id, stored, resolved))
+
+
+def stored_config(model: type[Model], tenant_id: str) -> dict[str, Any]:
+    """The config as stored (database row, else YAML file): secrets stripped, ``${...}`` not interpolated."""
+    raw, _ = read.load(model, tenant_id, router.db_for_read(model))
+    found = entry.decode(tenant_id, raw)
+    return found["c"] if found is not None else {}
+
+
+def sources(tenant_id: str, stored: dict[str, Any], resolved: dict[str, Any]) -> list[SecretSource]:
+    env_paths: dict[KeyPath, str] = {tuple(p.split(".")): var for p, var in conf.get("SECRET_ENV").items()}
+    paths = dict.fromkeys(secret_paths(resolved))
+    paths.update(dict.fromkeys(p for p in env_paths if isinstance(_at(resolved, p[:-1]), dict)))
+    return [_source(tenant_id, path, _at(stored, path), _at(resolved, path), env_paths.get(path)) for path in paths]
+
+
+def _source(tenant_id: str, path: KeyPath, stored: Any, value: Any, env_variable: str | None) -> SecretSource:
+    """Mirrors entry.resolve: a ``${VAR}`` reference first, then SECRET_ENV's tenant and global variables."""
+    reference = reference_name(stored)
+    if reference is not None and os.environ.get(reference):
+        return SecretSource(dotted(path), mask(value), "referenced variable", reference)
+    tried = [] if reference is None else [reference]
+    if env_variable is not None and (reference is not None or stored in (None, "")):
+        _, where = env_lookup(tenant_id, env_variable)
+        if where != "missing":
+            variable = env_prefix(tenant_id) + env_variable if where == "tenant" else env_variable
+            return SecretSource(dotted(path), mask(value), LABELS[where], variable)
+        tried += [env_prefix(tenant_id) + env_variable, env_variable]
+    if tried:
+        return SecretSource(dotted(path), mask(value), "missing", " or ".join(dict.fromkeys(tried)))
+    return SecretSource(dotted(path), mask(value), "config")
+
+
+def _at(doc: Any, path: KeyPath) -> Any:
+    for step in path:
+        if isinstance(doc, dict) and isinstance(step, str):
+            doc = doc.get(step)
+        elif isinstance(doc, list) and isinstance(step, int) and step < len(doc):
+            doc = doc[step]
+        else:
+            return None
+    return doc
