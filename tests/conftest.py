@@ -125,8 +125,8 @@ def raw_redis() -> redis.Redis:
 
 
 @pytest.fixture
-def tenant_factory() -> Callable[..., Any]:
-    """Create a Tenant row; the test chooses ``db`` or ``transactional_db``."""
+def tenant_factory(db: None) -> Callable[..., Any]:
+    """Create a Tenant row (in a transactional test when the test asks for one)."""
     from tenant_registry.models import Tenant
 
     def make(tenant_id: str = "tn_a1b2c3", config: dict[str, Any] | None = None, **fields: Any) -> Tenant:
