@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models.functions import Replace, Upper
 
 from .exceptions import InvalidConfig
+from .fields import OrderedJSONField
 from .ids import ID_HELP, ID_RE
 from .managers import TenantManager
 from .revisions import TenantHistory
@@ -34,7 +35,7 @@ class Tenant(models.Model):
     name = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE, db_index=True)
     config_source = models.CharField(max_length=16, choices=Source.choices, default=Source.DATABASE)
-    config = models.JSONField(default=dict, blank=True)
+    config = OrderedJSONField(default=dict, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -279,7 +279,10 @@ def test_effective_panel_masks_secrets_and_says_where_they_came_from(admin_clien
     body = text(admin_client.get(change("tn_fx")))
     assert secret_row("infrastructure.vapi.api_key", "vap…0001", "tenant variable", "TN_FX_VAPI_API_KEY") in body
     assert secret_row("email.sendgrid.api_key", "set", "global variable", "SENDGRID_API_KEY") in body
-    assert secret_row("infrastructure.openai.api_key", "missing", "missing", "TN_FX_OPENAI_API_KEY or OPENAI_API_KEY") in body
+    assert (
+        secret_row("infrastructure.openai.api_key", "missing", "missing", "TN_FX_OPENAI_API_KEY or OPENAI_API_KEY")
+        in body
+    )
     assert "vapi-tenant-secret-0001" not in body
     assert '"short"' not in body
 
@@ -300,7 +303,11 @@ def test_mask_shows_only_the_ends_of_long_secrets():
 
 def test_masked_covers_nested_secret_sections_and_lists():
     doc = {"smtp": {"password": "p" * 20, "user": "u"}, "client_secret": ["a", {"x": "b"}], "name": "n"}
-    assert masked(doc) == {"smtp": {"password": "ppp…pppp", "user": "u"}, "client_secret": ["set", {"x": "set"}], "name": "n"}
+    assert masked(doc) == {
+        "smtp": {"password": "ppp…pppp", "user": "u"},
+        "client_secret": ["set", {"x": "set"}],
+        "name": "n",
+    }
 
 
 @pytest.mark.django_db(transaction=True)

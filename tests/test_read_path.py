@@ -190,3 +190,13 @@ def test_save_is_seen_by_another_process(tenant_factory, reader_process):
     Tenant.objects.save_config("tn_shared", {"v": 2})
     assert reader_process.get_config("tn_shared")["v"] == 2
     assert Tenant.objects.get_config("tn_shared")["v"] == 2
+
+
+def test_key_order_is_kept_in_the_database():
+    config = {"zeta": 1, "alpha": {"y": 2, "b": 3}, "mid": [{"z": 1, "a": 2}]}
+    Tenant.objects.save_config("tn_order", config)
+    assert list(Tenant.objects.get(pk="tn_order").config) == ["zeta", "alpha", "mid"]
+    assert list(Tenant.objects.get(pk="tn_order").config["alpha"]) == ["y", "b"]
+    resolved = Tenant.objects.get_config("tn_order")
+    assert list(resolved) == ["zeta", "alpha", "mid", "_meta"]
+    assert list(resolved["mid"][0]) == ["z", "a"]
