@@ -10,7 +10,7 @@ import orjson
 from django.db import IntegrityError, InterfaceError, OperationalError, models, transaction
 from django.db.models.functions import Replace, Upper
 
-from . import cache, conf, read, yaml_source
+from . import cache, conf, read, schema, yaml_source
 from .exceptions import InvalidConfig, RegistryUnavailable, TenantConflict, YamlOnlyTenant
 from .ids import env_prefix, validate_id
 from .queryset import TenantQuerySet
@@ -99,11 +99,13 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
 
 
 def clean_config(tenant_id: str, config: object) -> dict[str, Any]:
-    """A storable copy of ``config``: a JSON object, without ``_meta``; raises InvalidConfig."""
+    """A storable copy of ``config``: a JSON object without ``_meta``, valid against SCHEMA if set;
+    raises InvalidConfig."""
     if not isinstance(config, dict):
         raise InvalidConfig(f"tenant {tenant_id}: config must be a JSON object (a mapping), got {type(config).__name__}")
     try:
         doc: dict[str, Any] = orjson.loads(orjson.dumps({k: v for k, v in config.items() if k != "_meta"}))
     except TypeError as exc:
         raise InvalidConfig(f"tenant {tenant_id}: config is not JSON: {exc}") from None
+    schema.validate(tenant_id, doc)
     return doc
