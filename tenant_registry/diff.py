@@ -39,7 +39,7 @@ def _walk(old: Any, new: Any, path: KeyPath) -> Iterator[tuple[KeyPath, Any, Any
         new_map = new if new_dict else {}
         if not old_map and not new_map:
             yield path, old, new
-        for key in [*old_map, *(k for k in new_map if k not in old_map)]:
+        for key in [*new_map, *(k for k in old_map if k not in new_map)]:
             yield from _walk(old_map.get(key, _ABSENT), new_map.get(key, _ABSENT), (*path, key))
     elif old is _ABSENT or new is _ABSENT or not same(old, new):
         yield path, old, new
