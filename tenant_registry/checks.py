@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
 from django.apps import apps
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
-from django.db import DatabaseError
+from django.db import DatabaseError, router
 
 from . import conf, schema, secrets, yaml_source
 from .exceptions import SchemaFileError, TenantRegistryError
@@ -132,11 +133,18 @@ def check_yaml_secrets(app_configs: Any = None, **kwargs: Any) -> list[CheckMess
 
 
 @register(Tags.database)
-def check_database_secrets(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """Runs with ``check --database`` and before ``migrate``; quiet when the table is not reachable."""
+def check_database_secrets(
+    app_configs: Any = None, databases: Collection[str] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """Runs only when Django passes databases (``check --database``, ``migrate``); quiet when the
+    table cannot be read."""
     tenant = apps.get_model("tenant_registry", "Tenant")
+    using = router.db_for_read(tenant)
+    if not databases or using not in databases:
+        return []
     try:
-        rows = list(tenant.objects.filter(status="active", config_source="database").values_list("pk", "config"))
+        query = tenant.objects.using(using).filter(status="active", config_source="database")
+        rows = list(query.values_list("pk", "config"))
     except DatabaseError:
         return []
     return [m for pk, config in rows if isinstance(config, dict) for m in secret_messages(pk, "database", config)]

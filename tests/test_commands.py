@@ -209,7 +209,8 @@ def test_env_prefix_clash_between_files_names_both_tenants(tmp_path: Path) -> No
     out, err, _ = fails("import_tenants", str(tmp_path))
     assert out.splitlines() == ["acme-1: created", "Imported: 1 created, 0 updated, 0 unchanged, 0 skipped, 1 failed."]
     assert err == (
-        f"error: {tmp_path}/acme_1.yaml: tenant acme_1 clashes with tenant acme-1 (from the file {tmp_path}/acme-1.yaml): "
+        f"error: {tmp_path}/acme_1.yaml: tenant acme_1 clashes with tenant acme-1 "
+        f"(from the file {tmp_path}/acme-1.yaml): "
         "both map to the environment prefix ACME_1_; rename one of them\n"
     )
     assert list(Tenant.objects.values_list("pk", flat=True)) == ["acme-1"]
@@ -386,7 +387,8 @@ def test_tenant_config_masks_secrets_and_says_where_it_came_from(monkeypatch: py
     out, _ = run("tenant_config", "tn_d4e5f6")
     assert out == (
         '{\n  "email": {\n    "smtp": {\n      "host": "h",\n      "password": "set"\n    }\n  },\n'
-        '  "openai": {\n    "api_key": "sk-…9f2c"\n  },\n  "_meta": {\n    "source": "database",\n    "tenant_id": "tn_d4e5f6",\n'
+        '  "openai": {\n    "api_key": "sk-…9f2c"\n  },\n'
+        '  "_meta": {\n    "source": "database",\n    "tenant_id": "tn_d4e5f6",\n'
         '    "status": "active",\n    "read_from": "database"\n  }\n}\n'
     )
     out, _ = run("tenant_config", "tn_d4e5f6", "--format", "yaml")
