@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Mapping
+from functools import cache
 from typing import Any
 
 from . import conf
@@ -18,10 +20,17 @@ def dotted(path: KeyPath) -> str:
 
 
 def is_secret_key(key: object) -> bool:
+    """A key named like a secret: one of SECRET_KEYS, or ending in ``_<it>`` or ``-<it>``."""
     if not isinstance(key, str):
         return False
-    name = key.lower()
-    return any(name == s or name.endswith(("_" + s, "-" + s)) for s in conf.get("SECRET_KEYS"))
+    return _secret_key_pattern(conf.get("SECRET_KEYS")).fullmatch(key.lower()) is not None
+
+
+@cache
+def _secret_key_pattern(keys: frozenset[str]) -> re.Pattern[str]:
+    if not keys:
+        return re.compile(r"(?!)")  # matches nothing
+    return re.compile(rf"(?:.*[_-])?(?:{'|'.join(sorted(map(re.escape, keys)))})", re.DOTALL)
 
 
 def _is_literal(value: object) -> bool:
