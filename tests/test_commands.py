@@ -313,6 +313,7 @@ def test_progress_line_only_on_a_terminal(tmp_path: Path) -> None:
     run("import_tenants", "-v0", str(tmp_path), out=tty)
     assert tty.getvalue() == (
         "\rReading files: 100/250\rReading files: 200/250\rReading files: 250/250\n"
+        "Writing 250 tenant(s) in one transaction...\n"
         "Imported: 250 created, 0 updated, 0 unchanged, 0 skipped, 0 failed.\n"
     )
     out, _ = run("import_tenants", "-v0", str(tmp_path))
@@ -372,6 +373,17 @@ def test_export_errors_name_the_tenant_and_the_file(tmp_path: Path) -> None:
     blocker.write_text("")
     error = fails("export_tenants", "tn_x", "--out", str(blocker / "sub"))[2]
     assert str(error) == f"tenant tn_x: cannot write {blocker}/sub/tn_x.yaml: Not a directory"
+
+
+@pytest.mark.django_db
+def test_export_of_a_yaml_sourced_row_writes_its_file_document(config_dir: Path) -> None:
+    Tenant.objects.create(id="tn_a1b2c3", config={}, config_source="yaml")
+    out, _ = run("export_tenants", "tn_a1b2c3")
+    assert out.startswith("client:\n  name: Kilimanjaro Treks\n  timezone: Africa/Dar_es_Salaam\n")
+    assert (
+        "escalation: If the caller mentions altitude sickness, transfer to ${ESCALATION_NUMBER:-+255225550100}.\n"
+        in out
+    )
 
 
 # tenant_config -----------------------------------------------------------------------------------
@@ -464,3 +476,39 @@ def test_tenant_cache_clear_fails_when_the_cache_is_down(redis_server: Any, use_
     assert str(error) == "the cache is unavailable: could not invalidate tn_a; run the command again once it answers"
     out, _ = run("tenant_cache", "info")
     assert out == "backend         redis\navailable       no\nttl_seconds     300\ncached_tenants  unknown\n"
+
+
+# masking (used by tenant_config and --diff) ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("sk-proj-0123456789abcd9f2c", "sk-…9f2c"),
+        ("short-secret", "set"),
+        ("", "missing"),
+        (None, "missing"),
+        (123456, "set"),
+    ],
+)
+def test_mask_value(value: object, shown: str) -> None:
+    from tenant_registry.masking import mask_value
+
+    assert mask_value(value) == shown
+
+
+def test_mask_secrets_masks_secret_keys_and_secret_env_paths_only(registry_config: Callable[..., None]) -> None:
+    from tenant_registry.masking import mask_secrets
+
+    registry_config(SECRET_ENV={"vendor.credential": "VENDOR_CREDENTIAL"})
+    config = {
+        "vendor": {"credential": "c" * 20, "url": "https://v"},
+        "auth": {"client_secret": "abc", "tokens": ["x"], "refresh_token": ["t" * 20, "${REFRESH}"], "enabled": True},
+        "password": None,
+    }
+    assert mask_secrets(config) == {
+        "vendor": {"credential": "ccc…cccc", "url": "https://v"},
+        "auth": {"client_secret": "set", "tokens": ["x"], "refresh_token": ["ttt…tttt", "${REFRESH}"], "enabled": True},
+        "password": None,
+    }
+    assert config["vendor"]["credential"] == "c" * 20  # pure: the input is not changed

@@ -37,11 +37,14 @@ class Command(BaseCommand):
         except TenantRegistryError as exc:
             raise CommandError(f"nothing was imported: {exc}") from exc
         would = "would be " if dry_run else ""
-        if verbosity >= 1:
+        if verbosity >= 1 or diff:
             self._report(result, would, diff)
         if result.prune and not dry_run and not yes:
             self._confirm_prune(result.prune)
         if not dry_run:
+            writes = len(result.writes())
+            if writes >= PROGRESS_FROM and self.stdout.isatty():
+                self.stdout.write(f"Writing {writes} tenant(s) in one transaction...")
             try:
                 importer.apply(result)
             except TenantRegistryError as exc:
