@@ -71,7 +71,7 @@ def backend_messages(alias: str, backend: str) -> list[CheckMessage]:
                 "server with its own JSON store (it never pickles), but the backend pickles every other value "
                 "and is slower on the same server.",
                 hint="Use django_redis.cache.RedisCache (the backend this app is tested and measured with).",
-                id="tenant_registry.W007",
+                id="tenant_registry.W006",
             )
         ]
     if backend in PICKLING:
@@ -80,7 +80,7 @@ def backend_messages(alias: str, backend: str) -> list[CheckMessage]:
                 f"Cache {alias!r} ({backend.rsplit('.', 1)[-1]}) pickles what it stores: whoever can write "
                 "its files or table can make every process run code when it reads an entry.",
                 hint="Use django_redis.cache.RedisCache: this app stores JSON there and never unpickles.",
-                id="tenant_registry.W008",
+                id="tenant_registry.W007",
             )
         ]
     return []

@@ -107,9 +107,9 @@ def test_w005_database_check_is_quiet_when_the_table_is_missing() -> None:
     [
         ("django_redis.cache.RedisCache", []),
         ("django.core.cache.backends.locmem.LocMemCache", ["tenant_registry.W002"]),
-        ("django.core.cache.backends.redis.RedisCache", ["tenant_registry.W007"]),
-        ("django.core.cache.backends.filebased.FileBasedCache", ["tenant_registry.W008"]),
-        ("django.core.cache.backends.db.DatabaseCache", ["tenant_registry.W008"]),
+        ("django.core.cache.backends.redis.RedisCache", ["tenant_registry.W006"]),
+        ("django.core.cache.backends.filebased.FileBasedCache", ["tenant_registry.W007"]),
+        ("django.core.cache.backends.db.DatabaseCache", ["tenant_registry.W007"]),
         ("django.core.cache.backends.dummy.DummyCache", []),
     ],
 )
@@ -118,7 +118,7 @@ def test_cache_backend_checks(settings: Any, backend: str, expected: list[str]) 
     assert ids(checks.check_cache()) == expected
 
 
-def test_w007_says_why(settings: Any) -> None:
+def test_w006_says_why(settings: Any) -> None:
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://x"}}
     (message,) = checks.check_cache()
     assert message.msg == (
@@ -143,5 +143,5 @@ def test_check_ids_are_unique_per_kind() -> None:
     found = sorted(set(__import__("re").findall(r"tenant_registry\.[EW]\d{3}", source)))
     assert found == [
         f"tenant_registry.{i}"
-        for i in ("E001", "E002", "E003", "E004", "W001", "W002", "W003", "W004", "W005", "W007", "W008")
+        for i in ("E001", "E002", "E003", "E004", "W001", "W002", "W003", "W004", "W005", "W006", "W007")
     ]

@@ -12,6 +12,7 @@ from tenant_registry.models import Tenant
 
 class Command(BaseCommand):
     help = "Inspect (info) or empty (clear [ID ...]) the tenant config cache."
+    requires_system_checks: list[str] = []  # W005 parses every file in CONFIG_DIR; `manage.py check` runs it
 
     def add_arguments(self, parser: CommandParser) -> None:
         actions = parser.add_subparsers(dest="action", required=True, metavar="{info,clear}")
