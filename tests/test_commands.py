@@ -310,7 +310,9 @@ def test_progress_line_only_on_a_terminal(tmp_path: Path) -> None:
     for i in range(250):
         (tmp_path / f"tn_p{i:03d}.yaml").write_text(f"n: {i}\n")
     tty = Tty()
-    run("import_tenants", "-v0", str(tmp_path), out=tty)
+    with CaptureQueriesContext(connection) as queries:
+        run("import_tenants", "-v0", str(tmp_path), out=tty)
+    assert sum(1 for q in queries if q["sql"].startswith("INSERT")) == 1  # 250 tenants, one bulk statement
     assert tty.getvalue() == (
         "\rReading files: 100/250\rReading files: 200/250\rReading files: 250/250\n"
         "Writing 250 tenant(s) in one transaction...\n"
