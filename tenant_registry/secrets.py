@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator, Mapping
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from . import conf
@@ -23,7 +23,12 @@ def is_secret_key(key: object) -> bool:
     """A key named like a secret: one of SECRET_KEYS, or ending in ``_<it>`` or ``-<it>``."""
     if not isinstance(key, str):
         return False
-    return _secret_key_pattern(conf.get("SECRET_KEYS")).fullmatch(key.lower()) is not None
+    return _matches_secret_key(conf.get("SECRET_KEYS"), key)
+
+
+@lru_cache(maxsize=8192)
+def _matches_secret_key(keys: frozenset[str], key: str) -> bool:
+    return _secret_key_pattern(keys).fullmatch(key.lower()) is not None
 
 
 @cache
