@@ -23,6 +23,7 @@ WRITES = ("created", "updated")
 BATCH_SIZE = 1000
 UPDATED_FIELDS = ("name", "config", "config_source", "version", "updated_at")
 Progress = Callable[[int, int], None]
+NAME_MAX: int = Tenant._meta.get_field("name").max_length  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,8 @@ def _plan_file(path: Path, stored: dict[str, Stored]) -> Planned:
     config, stripped = secrets.strip(doc)
     client = config.get("client")
     name = client.get("name") if isinstance(client, dict) and isinstance(client.get("name"), str) else None
+    if name is not None and len(name) > NAME_MAX:
+        raise ConfigFileError(f"{path}: tenant {tenant_id}: client.name is longer than {NAME_MAX} characters")
     current = stored.get(tenant_id)
     if current is None:
         action = "created"

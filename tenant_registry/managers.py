@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("tenant_registry")
 STATUSES = ("active", "inactive", "suspended")
+_NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")  # an escaped NUL, not an escaped backslash + "u0000"
 
 
 class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: ignore[misc]
@@ -104,8 +106,12 @@ def clean_config(tenant_id: str, config: object) -> dict[str, Any]:
     if not isinstance(config, dict):
         raise InvalidConfig(f"tenant {tenant_id}: config must be a JSON object (a mapping), got {type(config).__name__}")
     try:
-        doc: dict[str, Any] = orjson.loads(orjson.dumps({k: v for k, v in config.items() if k != "_meta"}))
+        encoded = orjson.dumps({k: v for k, v in config.items() if k != "_meta"})
     except TypeError as exc:
         raise InvalidConfig(f"tenant {tenant_id}: config is not JSON: {exc}") from None
+    if _NUL_ESCAPE.search(encoded):
+        problem = "config holds a NUL character (\\u0000), which PostgreSQL cannot store"
+        raise InvalidConfig(f"tenant {tenant_id}: {problem}")
+    doc: dict[str, Any] = orjson.loads(encoded)
     schema.validate(tenant_id, doc)
     return doc

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import io
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -296,13 +296,53 @@ def test_one_transaction_and_invalidation_after_commit_only_for_changed(config_d
     assert Tenant.objects.get_config("tn_a1b2c3")["client"]["currency"] == "TZS"
 
 
+@pytest.fixture
+def refuse_insert_of() -> Iterator[Callable[[str], None]]:
+    """A real database failure: a trigger that refuses to insert one tenant id."""
+
+    def install(tenant_id: str) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE FUNCTION tr_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                f"IF NEW.id = '{tenant_id}' THEN RAISE EXCEPTION 'refused %', NEW.id; END IF; RETURN NEW; END $$"
+            )
+            cursor.execute(
+                "CREATE TRIGGER tr_refuse BEFORE INSERT ON tenant_registry_tenant "
+                "FOR EACH ROW EXECUTE FUNCTION tr_refuse()"
+            )
+
+    yield install
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER IF EXISTS tr_refuse ON tenant_registry_tenant")
+        cursor.execute("DROP FUNCTION IF EXISTS tr_refuse()")
+
+
 @pytest.mark.django_db(transaction=True)
-def test_a_failed_write_rolls_back_the_whole_run(tmp_path: Path) -> None:
+def test_a_failed_write_rolls_back_the_whole_run(tmp_path: Path, refuse_insert_of: Callable[[str], None]) -> None:
+    Tenant.objects.save_config("tn_old", {"a": 0})
+    Tenant.objects.get_config("tn_old")
+    refuse_insert_of("tn_zzz")
+    for tenant_id in ("tn_old", "tn_new", "tn_zzz"):
+        (tmp_path / f"{tenant_id}.yaml").write_text("a: 1\n")
+    _, _, error = fails("import_tenants", "-v0", str(tmp_path))
+    assert str(error).startswith("nothing was imported: refused tn_zzz")
+    assert list(Tenant.objects.values_list("pk", "config", "version")) == [("tn_old", {"a": 0}, 1)]
+    assert cache.contains("tn_old") is True  # no invalidation for a write that never committed
+
+
+@pytest.mark.django_db
+def test_unstorable_values_are_per_file_errors(tmp_path: Path) -> None:
+    (tmp_path / "tn_nul.yaml").write_text('a: "x\\0y"\n')
+    (tmp_path / "tn_long.yaml").write_text("client: {name: " + "x" * 201 + "}\n")
     (tmp_path / "tn_ok.yaml").write_text("a: 1\n")
-    (tmp_path / "tn_toolong.yaml").write_text("client: {name: " + "x" * 300 + "}\n")
-    with pytest.raises(Exception):  # noqa: B017 - the database refuses the 300-character name
-        run("import_tenants", str(tmp_path))
-    assert Tenant.objects.count() == 0
+    out, err, _ = fails("import_tenants", "-v0", str(tmp_path))
+    assert out == "Imported: 1 created, 0 updated, 0 unchanged, 0 skipped, 2 failed.\n"
+    assert err.splitlines() == [
+        f"error: {tmp_path}/tn_long.yaml: tenant tn_long: client.name is longer than 200 characters",
+        f"error: {tmp_path}/tn_nul.yaml: tenant tn_nul: config holds a NUL character (\\u0000), "
+        "which PostgreSQL cannot store",
+    ]
+    assert list(Tenant.objects.values_list("pk", flat=True)) == ["tn_ok"]
 
 
 @pytest.mark.django_db

@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError
 
 from tenant_registry import importer
 from tenant_registry.exceptions import TenantRegistryError
@@ -48,7 +49,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"Writing {writes} tenant(s) in one transaction...")
             try:
                 importer.apply(result)
-            except TenantRegistryError as exc:
+            except (TenantRegistryError, DatabaseError) as exc:
                 raise CommandError(f"nothing was imported: {exc}") from exc
         counts = [f"{result.count(a)} {a}" for a in COUNTED]
         if prune:
