@@ -432,7 +432,9 @@ def test_export_of_a_yaml_sourced_row_writes_its_file_document(config_dir: Path)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_tenant_config_masks_secrets_and_says_where_it_came_from(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_tenant_config_masks_secrets_and_says_where_it_came_from(
+    monkeypatch: pytest.MonkeyPatch, django_assert_num_queries: Any
+) -> None:
     monkeypatch.setenv("OPENAI_KEY_CAPECOAST", LONG_SECRET)
     monkeypatch.setenv("TN_D4E5F6_SMTP_PASSWORD", "short")
     Tenant.objects.save_config(
@@ -445,7 +447,8 @@ def test_tenant_config_masks_secrets_and_says_where_it_came_from(monkeypatch: py
         '  "_meta": {\n    "source": "database",\n    "tenant_id": "tn_d4e5f6",\n'
         '    "status": "active",\n    "read_from": "database"\n  }\n}\n'
     )
-    out, _ = run("tenant_config", "tn_d4e5f6", "--format", "yaml")
+    with django_assert_num_queries(0):
+        out, _ = run("tenant_config", "tn_d4e5f6", "--format", "yaml")
     assert out == (
         "email:\n  smtp:\n    host: h\n    password: set\nopenai:\n  api_key: sk-…9f2c\n"
         "_meta:\n  source: database\n  tenant_id: tn_d4e5f6\n  status: active\n  read_from: cache\n"
