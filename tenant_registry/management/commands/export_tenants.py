@@ -4,6 +4,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError
 
 from tenant_registry import exporter
 from tenant_registry.exceptions import TenantRegistryError
@@ -22,7 +23,10 @@ class Command(BaseCommand):
         parser.add_argument("--out", type=Path, metavar="DIR", help="Folder to write to (default: stdout, one ID only)")
 
     def handle(self, *args: Any, tenant_ids: list[str], out: Path | None, **options: Any) -> None:
-        tenants = self._tenants(tenant_ids)
+        try:
+            tenants = self._tenants(tenant_ids)
+        except DatabaseError as exc:
+            raise CommandError(f"nothing was exported: the database is unavailable ({exc})") from exc
         if out is None:
             if len(tenant_ids) != 1:
                 raise CommandError("Give --out DIR to export more than one tenant (stdout takes a single ID).")

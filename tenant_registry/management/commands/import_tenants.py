@@ -36,7 +36,7 @@ class Command(BaseCommand):
         verbosity: int = options["verbosity"]
         try:
             result = importer.plan(paths, prune=prune, progress=self._progress())
-        except TenantRegistryError as exc:
+        except (TenantRegistryError, DatabaseError) as exc:
             raise CommandError(f"nothing was imported: {exc}") from exc
         would = "would be " if dry_run else ""
         if verbosity >= 1 or diff:

@@ -4,6 +4,7 @@ from typing import Any
 
 import orjson
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError
 
 from tenant_registry import cache, conf, exporter, yaml_source
 from tenant_registry.exceptions import TenantRegistryError
@@ -30,6 +31,8 @@ class Command(BaseCommand):
             config = self._raw(tenant_id) if raw else self._resolved(tenant_id)
         except TenantRegistryError as exc:
             raise CommandError(str(exc)) from exc
+        except DatabaseError as exc:
+            raise CommandError(f"tenant {tenant_id}: the database is unavailable ({exc})") from exc
         if config is None:
             raise CommandError(
                 f"tenant {tenant_id}: unknown (no database row and no file {yaml_source.config_dir()}/{tenant_id}.yaml)"
