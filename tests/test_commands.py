@@ -557,3 +557,21 @@ def test_mask_secrets_masks_secret_keys_and_secret_env_paths_only(registry_confi
         "password": None,
     }
     assert config["vendor"]["credential"] == "c" * 20  # pure: the input is not changed
+
+
+def test_a_command_error_exits_with_status_1_and_its_message_on_stderr() -> None:
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, "manage.py", "tenant_cache", "clear", "Bad!"],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == (
+        "CommandError: invalid tenant id 'Bad!': 1-64 characters of lowercase letters, digits, '-' and '_', "
+        "starting with a letter or digit\n"
+    )
