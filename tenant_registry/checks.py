@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from pathlib import Path
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.db import DatabaseError, router
 
-from . import conf
+from . import conf, schema, secrets, yaml_source
+from .exceptions import SchemaFileError, TenantRegistryError
 
 LOCMEM = "django.core.cache.backends.locmem.LocMemCache"
+DJANGO_REDIS = "django.core.cache.backends.redis.RedisCache"
+PICKLING = ("django.core.cache.backends.filebased.FileBasedCache", "django.core.cache.backends.db.DatabaseCache")
 
 
 @register(Tags.compatibility)
@@ -44,13 +51,36 @@ def check_cache(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
         return [
             Error(f"TENANT_REGISTRY['CACHE_ALIAS'] is {alias!r}, which is not in CACHES.", id="tenant_registry.E003")
         ]
-    if options["BACKEND"] == LOCMEM:
+    return backend_messages(alias, str(options["BACKEND"]))
+
+
+def backend_messages(alias: str, backend: str) -> list[CheckMessage]:
+    if backend == LOCMEM:
         return [
             Warning(
                 f"Cache {alias!r} is LocMem: each process has its own, so a save in one process is not seen "
                 "by another until CACHE_TTL expires.",
                 hint="Use django_redis.cache.RedisCache in production.",
                 id="tenant_registry.W002",
+            )
+        ]
+    if backend == DJANGO_REDIS:
+        return [
+            Warning(
+                f"Cache {alias!r} uses Django's built-in RedisCache. The tenant registry reads and writes that "
+                "server with its own JSON store (it never pickles), but the backend pickles every other value "
+                "and is slower on the same server.",
+                hint="Use django_redis.cache.RedisCache (the backend this app is tested and measured with).",
+                id="tenant_registry.W006",
+            )
+        ]
+    if backend in PICKLING:
+        return [
+            Warning(
+                f"Cache {alias!r} ({backend.rsplit('.', 1)[-1]}) pickles what it stores: whoever can write "
+                "its files or table can make every process run code when it reads an entry.",
+                hint="Use django_redis.cache.RedisCache: this app stores JSON there and never unpickles.",
+                id="tenant_registry.W007",
             )
         ]
     return []
@@ -71,3 +101,63 @@ def check_config_dir(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
             )
         ]
     return []
+
+
+@register()
+def check_schema(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    path = conf.get("SCHEMA")
+    return [] if path is None else schema_messages(path)
+
+
+def schema_messages(path: Path) -> list[CheckMessage]:
+    try:
+        schema.check_file(path)
+    except SchemaFileError as exc:
+        return [
+            Error(str(exc), hint="Fix the file or set TENANT_REGISTRY['SCHEMA'] to None.", id="tenant_registry.E004")
+        ]
+    return []
+
+
+@register()
+def check_yaml_secrets(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    messages: list[CheckMessage] = []
+    for tenant_id in yaml_source.yaml_tenant_ids():
+        path = yaml_source.config_dir() / f"{tenant_id}{yaml_source.SUFFIX}"
+        try:
+            doc = yaml_source.load_file(path)
+        except TenantRegistryError:
+            continue  # unreadable files are reported by import_tenants and on read, with their line
+        messages.extend(secret_messages(tenant_id, str(path), doc))
+    return messages
+
+
+@register(Tags.database)
+def check_database_secrets(
+    app_configs: Any = None, databases: Collection[str] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """Runs only when Django passes databases (``check --database``, ``migrate``); quiet when the
+    table cannot be read."""
+    tenant = apps.get_model("tenant_registry", "Tenant")
+    using = router.db_for_read(tenant)
+    if not databases or using not in databases:
+        return []
+    try:
+        query = tenant.objects.using(using).filter(status="active", config_source="database")
+        rows = list(query.values_list("pk", "config"))
+    except DatabaseError:
+        return []
+    return [m for pk, config in rows if isinstance(config, dict) for m in secret_messages(pk, "database", config)]
+
+
+def secret_messages(tenant_id: str, where: str, config: dict[str, Any]) -> list[CheckMessage]:
+    unset = secrets.unset_variables(tenant_id, config)
+    if not unset:
+        return []
+    return [
+        Warning(
+            f"tenant {tenant_id} ({where}): secret variables not set: {'; '.join(unset)}.",
+            hint="Set them in the environment of every process that serves this tenant.",
+            id="tenant_registry.W005",
+        )
+    ]

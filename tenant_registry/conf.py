@@ -33,6 +33,7 @@ DEFAULTS: dict[str, Any] = {
     "SOCKET_TIMEOUT": 0.25,
     "MAX_YAML_BYTES": 1_048_576,
     "MAX_YAML_DEPTH": 32,
+    "SCHEMA": None,  # path to a JSON Schema file every write is validated against
 }
 
 
@@ -42,6 +43,8 @@ def get_settings() -> dict[str, Any]:
     if merged["CONFIG_DIR"] is None:
         merged["CONFIG_DIR"] = Path(getattr(settings, "BASE_DIR", Path.cwd())) / "configs"
     merged["CONFIG_DIR"] = Path(merged["CONFIG_DIR"])
+    if merged["SCHEMA"] is not None:
+        merged["SCHEMA"] = Path(merged["SCHEMA"])
     merged["YAML_ONLY_TENANTS"] = frozenset(merged["YAML_ONLY_TENANTS"])
     merged["SECRET_KEYS"] = frozenset(k.lower() for k in merged["SECRET_KEYS"])
     return merged

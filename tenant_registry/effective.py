@@ -12,7 +12,7 @@ from django.db.models import Model
 from . import conf, entry, read
 from .ids import env_prefix
 from .interpolation import reference_name
-from .masking import mask, masked, secret_paths
+from .masking import mask_secrets, mask_value, secret_paths
 from .secrets import KeyPath, dotted, env_lookup
 
 LABELS = {"tenant": "tenant variable", "global": "global variable", "missing": "missing"}
@@ -39,7 +39,7 @@ def effective(model: type[Model], tenant_id: str) -> Effective:
     if resolved is None:
         return Effective(tenant_id, None)
     stored = stored_config(model, tenant_id)
-    return Effective(tenant_id, masked(resolved), sources(tenant_id, stored, resolved))
+    return Effective(tenant_id, mask_secrets(resolved), sources(tenant_id, stored, resolved))
 
 
 def stored_config(model: type[Model], tenant_id: str) -> dict[str, Any]:
@@ -60,17 +60,17 @@ def _source(tenant_id: str, path: KeyPath, stored: Any, value: Any, env_variable
     """Mirrors entry.resolve: a ``${VAR}`` reference first, then SECRET_ENV's tenant and global variables."""
     reference = reference_name(stored)
     if reference is not None and os.environ.get(reference):
-        return SecretSource(dotted(path), mask(value), "referenced variable", reference)
+        return SecretSource(dotted(path), mask_value(value), "referenced variable", reference)
     tried = [] if reference is None else [reference]
     if env_variable is not None and (reference is not None or stored in (None, "")):
         _, where = env_lookup(tenant_id, env_variable)
         if where != "missing":
             variable = env_prefix(tenant_id) + env_variable if where == "tenant" else env_variable
-            return SecretSource(dotted(path), mask(value), LABELS[where], variable)
+            return SecretSource(dotted(path), mask_value(value), LABELS[where], variable)
         tried += [env_prefix(tenant_id) + env_variable, env_variable]
     if tried:
-        return SecretSource(dotted(path), mask(value), "missing", " or ".join(dict.fromkeys(tried)))
-    return SecretSource(dotted(path), mask(value), "config")
+        return SecretSource(dotted(path), mask_value(value), "missing", " or ".join(dict.fromkeys(tried)))
+    return SecretSource(dotted(path), mask_value(value), "config")
 
 
 def _at(doc: Any, path: KeyPath) -> Any:

@@ -33,3 +33,7 @@ class InterpolationError(TenantRegistryError, ValueError):
 
 class RegistryUnavailable(TenantRegistryError):
     """The database cannot be reached and the cache holds no answer."""
+
+
+class SchemaFileError(TenantRegistryError):
+    """TENANT_REGISTRY["SCHEMA"] names a file that is missing, not JSON, or not a valid JSON Schema."""

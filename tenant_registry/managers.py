@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -10,7 +11,7 @@ import orjson
 from django.db import IntegrityError, InterfaceError, OperationalError, models, transaction
 from django.db.models.functions import Replace, Upper
 
-from . import cache, conf, read, revisions, yaml_source
+from . import cache, conf, read, revisions, schema, yaml_source
 from .exceptions import InvalidConfig, RegistryUnavailable, TenantConflict, YamlOnlyTenant
 from .ids import env_prefix, validate_id
 from .queryset import TenantQuerySet
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("tenant_registry")
 STATUSES = ("active", "inactive", "suspended")
+_NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")  # an escaped NUL, not an escaped backslash + "u0000"
 
 
 class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: ignore[misc]
@@ -122,13 +124,19 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
 
 
 def clean_config(tenant_id: str, config: object) -> dict[str, Any]:
-    """A storable copy of ``config``: a JSON object, without ``_meta``; raises InvalidConfig."""
+    """A storable copy of ``config``: a JSON object without ``_meta``, valid against SCHEMA if set;
+    raises InvalidConfig."""
     if not isinstance(config, dict):
         raise InvalidConfig(
             f"tenant {tenant_id}: config must be a JSON object (a mapping), got {type(config).__name__}"
         )
     try:
-        doc: dict[str, Any] = orjson.loads(orjson.dumps({k: v for k, v in config.items() if k != "_meta"}))
+        encoded = orjson.dumps({k: v for k, v in config.items() if k != "_meta"})
     except TypeError as exc:
         raise InvalidConfig(f"tenant {tenant_id}: config is not JSON: {exc}") from None
+    if b"u0000" in encoded and _NUL_ESCAPE.search(encoded):
+        problem = "config holds a NUL character (\\u0000), which PostgreSQL cannot store"
+        raise InvalidConfig(f"tenant {tenant_id}: {problem}")
+    doc: dict[str, Any] = orjson.loads(encoded)
+    schema.validate(tenant_id, doc)
     return doc

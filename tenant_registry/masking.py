@@ -1,22 +1,48 @@
-"""Masking secret values for display: the admin's effective-config panel and the inspection commands."""
+"""Masking secret values for display: pure functions over a resolved (or stored) config."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
 
+from . import conf
+from .interpolation import reference_name
 from .secrets import KeyPath, is_secret_key
 
-SHOWN_FROM = 16  # shorter secrets are only said to be "set": a prefix and suffix would give away too much
+SHOWN_FROM = 16  # shorter values show only "set": a prefix and suffix would reveal too much of them
 
 
-def mask(value: object) -> str:
-    """``sk-…9f2c`` for a long string, "set" for any other value, "missing" for nothing."""
-    if value is None or value == "":
+def mask_value(value: object) -> str:
+    """``sk-…9f2c`` for a long value, "set" for a short one, "missing" for an empty one."""
+    text = "" if value is None else str(value)
+    if not text:
         return "missing"
-    if isinstance(value, str) and len(value) >= SHOWN_FROM:
-        return f"{value[:3]}…{value[-4:]}"
-    return "set"
+    if len(text) < SHOWN_FROM:
+        return "set"
+    return f"{text[:3]}…{text[-4:]}"
+
+
+def mask_secrets(config: dict[str, Any]) -> dict[str, Any]:
+    """A copy with every value under a secret key, and at every SECRET_ENV path, masked.
+
+    A ``${VAR}`` reference is not a secret (it names where the value comes from) and is kept.
+    """
+    env_paths = {tuple(path.split(".")) for path in conf.get("SECRET_ENV")}
+    masked: dict[str, Any] = _mask(config, (), False, env_paths)
+    return masked
+
+
+def _mask(doc: Any, path: tuple[str, ...], secret: bool, env_paths: set[tuple[str, ...]]) -> Any:
+    if isinstance(doc, dict):
+        return {
+            key: _mask(value, (*path, key), secret or is_secret_key(key) or (*path, key) in env_paths, env_paths)
+            for key, value in doc.items()
+        }
+    if isinstance(doc, list):
+        return [_mask(value, path, secret, env_paths) for value in doc]
+    if not secret or isinstance(doc, bool) or doc is None or reference_name(doc) is not None:
+        return doc
+    return mask_value(doc)
 
 
 def secret_paths(doc: Any, path: KeyPath = (), under_secret: bool = False) -> Iterator[KeyPath]:
@@ -29,18 +55,3 @@ def secret_paths(doc: Any, path: KeyPath = (), under_secret: bool = False) -> It
             yield from secret_paths(value, (*path, index), under_secret)
     elif under_secret:
         yield path
-
-
-def masked(doc: dict[str, Any]) -> dict[str, Any]:
-    """A copy of ``doc`` with every secret value replaced by :func:`mask`."""
-    secret = set(secret_paths(doc))
-
-    def walk(value: Any, path: KeyPath) -> Any:
-        if isinstance(value, dict):
-            return {k: walk(v, (*path, k)) for k, v in value.items()}
-        if isinstance(value, list):
-            return [walk(v, (*path, i)) for i, v in enumerate(value)]
-        return mask(value) if path in secret else value
-
-    result: dict[str, Any] = walk(doc, ())
-    return result

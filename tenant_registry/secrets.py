@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Mapping
+from functools import cache, lru_cache
 from typing import Any
 
 from . import conf
@@ -18,10 +20,22 @@ def dotted(path: KeyPath) -> str:
 
 
 def is_secret_key(key: object) -> bool:
+    """A key named like a secret: one of SECRET_KEYS, or ending in ``_<it>`` or ``-<it>``."""
     if not isinstance(key, str):
         return False
-    name = key.lower()
-    return any(name == s or name.endswith(("_" + s, "-" + s)) for s in conf.get("SECRET_KEYS"))
+    return _matches_secret_key(conf.get("SECRET_KEYS"), key)
+
+
+@lru_cache(maxsize=8192)
+def _matches_secret_key(keys: frozenset[str], key: str) -> bool:
+    return _secret_key_pattern(keys).fullmatch(key.lower()) is not None
+
+
+@cache
+def _secret_key_pattern(keys: frozenset[str]) -> re.Pattern[str]:
+    if not keys:
+        return re.compile(r"(?!)")  # matches nothing
+    return re.compile(rf"(?:.*[_-])?(?:{'|'.join(sorted(map(re.escape, keys)))})", re.DOTALL)
 
 
 def _is_literal(value: object) -> bool:
@@ -99,3 +113,32 @@ def fill_from_env(tenant_id: str, config: dict[str, Any]) -> dict[str, str]:
         if value is not None:
             section[leaf] = value
     return sources
+
+
+def _secret_scalars(doc: Any, path: KeyPath = (), under_secret: bool = False) -> Iterator[tuple[KeyPath, Any]]:
+    if isinstance(doc, dict):
+        for key, value in doc.items():
+            yield from _secret_scalars(value, (*path, key), under_secret or is_secret_key(key))
+    elif isinstance(doc, list):
+        for index, value in enumerate(doc):
+            yield from _secret_scalars(value, (*path, index), under_secret)
+    elif under_secret:
+        yield path, doc
+
+
+def unset_variables(tenant_id: str, config: dict[str, Any], environ: Mapping[str, str] | None = None) -> list[str]:
+    """``<key path> (${VAR})`` for each ``${VAR}`` reference under a secret key of an uninterpolated
+    config whose variable is unset or empty (and, at a SECRET_ENV path, that has no environment
+    fallback either): the secrets that would resolve to nothing."""
+    env = os.environ if environ is None else environ
+    secret_env: dict[str, str] = conf.get("SECRET_ENV")
+    problems: list[str] = []
+    for path, value in _secret_scalars(config):
+        name = reference_name(value)
+        if name is None or env.get(name):
+            continue
+        variable = secret_env.get(dotted(path))
+        if variable and env_lookup(tenant_id, variable, env)[0]:
+            continue
+        problems.append(f"{dotted(path)} (${{{name}}})")
+    return problems

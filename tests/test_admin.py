@@ -13,7 +13,7 @@ import yaml
 from tenant_registry import cache
 from tenant_registry.exceptions import TenantConflict
 from tenant_registry.forms import PrettyJSONField
-from tenant_registry.masking import mask, masked
+from tenant_registry.masking import mask_secrets, mask_value
 from tenant_registry.models import Tenant
 
 from .admin_urls import change, changelist, form_data, history, restore
@@ -292,7 +292,13 @@ def secret_row(path: str, shown: str, origin: str, variable: str) -> str:
 
 
 def test_mask_shows_only_the_ends_of_long_secrets():
-    assert [mask("sk-proj-abcdefgh9f2c"), mask("short-secret"), mask(12345), mask(""), mask(None)] == [
+    assert [
+        mask_value("sk-proj-abcdefgh9f2c"),
+        mask_value("short-secret"),
+        mask_value(12345),
+        mask_value(""),
+        mask_value(None),
+    ] == [
         "sk-…9f2c",
         "set",
         "set",
@@ -303,7 +309,7 @@ def test_mask_shows_only_the_ends_of_long_secrets():
 
 def test_masked_covers_nested_secret_sections_and_lists():
     doc = {"smtp": {"password": "p" * 20, "user": "u"}, "client_secret": ["a", {"x": "b"}], "name": "n"}
-    assert masked(doc) == {
+    assert mask_secrets(doc) == {
         "smtp": {"password": "ppp…pppp", "user": "u"},
         "client_secret": ["set", {"x": "set"}],
         "name": "n",

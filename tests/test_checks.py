@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.checks import Error, Warning, run_checks
+
+from tenant_registry import checks
+from tenant_registry.models import Tenant
+
+ALL_REFERENCED = ("OPENAI_KEY_CAPECOAST", "SUPABASE_ANON_KEY_AFRICASTAY", "OPENAI_KEY_AFRICASTAY")
+
+
+def ids(messages: list[Any]) -> list[str]:
+    return [m.id for m in messages]
+
+
+@pytest.fixture
+def env_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ALL_REFERENCED:
+        monkeypatch.setenv(name, "value")
+
+
+def test_defaults_are_quiet_with_redis_and_the_referenced_variables_set(env_set: None) -> None:
+    messages = [m for m in run_checks() if m.id and m.id.startswith("tenant_registry.")]
+    assert messages == []
+
+
+def test_e004_schema_file_missing_or_invalid(registry_config: Callable[..., None], tmp_path: Path) -> None:
+    assert checks.check_schema() == []
+    registry_config(SCHEMA=tmp_path / "missing.json")
+    assert checks.check_schema() == [
+        Error(
+            f"TENANT_REGISTRY['SCHEMA'] {tmp_path}/missing.json: cannot read: No such file or directory",
+            hint="Fix the file or set TENANT_REGISTRY['SCHEMA'] to None.",
+            id="tenant_registry.E004",
+        )
+    ]
+    (tmp_path / "bad.json").write_text('{"type": 12}')
+    registry_config(SCHEMA=tmp_path / "bad.json")
+    assert ids(checks.check_schema()) == ["tenant_registry.E004"]
+    assert "not a valid JSON Schema at type" in checks.check_schema()[0].msg
+    (tmp_path / "good.json").write_text('{"type": "object"}')
+    registry_config(SCHEMA=tmp_path / "good.json")
+    assert checks.check_schema() == []
+
+
+def test_w005_a_referenced_secret_variable_is_not_set(
+    env_set: None, monkeypatch: pytest.MonkeyPatch, config_dir: Path
+) -> None:
+    assert checks.check_yaml_secrets() == []
+    monkeypatch.delenv("OPENAI_KEY_CAPECOAST")
+    assert checks.check_yaml_secrets() == [
+        Warning(
+            f"tenant tn_d4e5f6 ({config_dir}/tn_d4e5f6.yaml): secret variables not set: "
+            "infrastructure.openai.api_key (${OPENAI_KEY_CAPECOAST}).",
+            hint="Set them in the environment of every process that serves this tenant.",
+            id="tenant_registry.W005",
+        )
+    ]
+    monkeypatch.setenv("TN_D4E5F6_OPENAI_API_KEY", "own")  # the SECRET_ENV fallback fills the empty value
+    assert checks.check_yaml_secrets() == []
+
+
+def test_w005_ignores_unreadable_files(env_set: None, config_dir: Path) -> None:
+    (config_dir / "tn_broken.yaml").write_text("a: [\n")
+    assert checks.check_yaml_secrets() == []
+
+
+@pytest.mark.django_db
+def test_w005_database_tenants(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("VAULT_TOKEN_X", raising=False)
+    Tenant.objects.save_config("tn_x", {"vault": {"token": "${VAULT_TOKEN_X}", "url": "${VAULT_URL}"}})
+    Tenant.objects.save_config("tn_off", {"vault": {"token": "${VAULT_TOKEN_X}"}}, status="inactive")
+    assert checks.check_database_secrets(databases=["default"]) == [
+        Warning(
+            "tenant tn_x (database): secret variables not set: vault.token (${VAULT_TOKEN_X}).",
+            hint="Set them in the environment of every process that serves this tenant.",
+            id="tenant_registry.W005",
+        )
+    ]
+    monkeypatch.setenv("VAULT_TOKEN_X", "t")
+    assert checks.check_database_secrets(databases=["other"]) == []
+    monkeypatch.setenv("VAULT_TOKEN_X", "t")
+    assert checks.check_database_secrets(databases=["default"]) == []
+
+
+def test_w005_database_check_runs_only_when_asked(env_set: None) -> None:
+    # no django_db mark: any query would fail the test, so plain `manage.py check` never touches the database
+    assert checks.check_database_secrets() == []
+    assert "tenant_registry.W005" not in ids(run_checks())
+
+
+@pytest.mark.django_db
+def test_w005_database_check_is_quiet_when_the_table_is_missing() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE tenant_registry_tenant RENAME TO tenant_registry_moved")
+    assert checks.check_database_secrets(databases=["default"]) == []
+
+
+@pytest.mark.parametrize(
+    ("backend", "expected"),
+    [
+        ("django_redis.cache.RedisCache", []),
+        ("django.core.cache.backends.locmem.LocMemCache", ["tenant_registry.W002"]),
+        ("django.core.cache.backends.redis.RedisCache", ["tenant_registry.W006"]),
+        ("django.core.cache.backends.filebased.FileBasedCache", ["tenant_registry.W007"]),
+        ("django.core.cache.backends.db.DatabaseCache", ["tenant_registry.W007"]),
+        ("django.core.cache.backends.dummy.DummyCache", []),
+    ],
+)
+def test_cache_backend_checks(settings: Any, backend: str, expected: list[str]) -> None:
+    settings.CACHES = {"default": {"BACKEND": backend, "LOCATION": "redis://127.0.0.1:6379/0"}}
+    assert ids(checks.check_cache()) == expected
+
+
+def test_w006_says_why(settings: Any) -> None:
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://x"}}
+    (message,) = checks.check_cache()
+    assert message.msg == (
+        "Cache 'default' uses Django's built-in RedisCache. The tenant registry reads and writes that server with its "
+        "own JSON store (it never pickles), but the backend pickles every other value and is slower on the same server."
+    )
+
+
+def test_existing_checks_still_fire(registry_config: Callable[..., None], tmp_path: Path, settings: Any) -> None:
+    registry_config(CACHE_ALIAS="nope", CACHE_TTL=0, BOGUS=1, CONFIG_DIR=tmp_path / "none")
+    assert ids(checks.check_settings()) == ["tenant_registry.W001", "tenant_registry.E002"]
+    assert ids(checks.check_cache()) == ["tenant_registry.E003"]
+    assert ids(checks.check_config_dir()) == ["tenant_registry.W003"]
+    registry_config(CONFIG_DIR=tmp_path)
+    assert ids(checks.check_config_dir()) == ["tenant_registry.W004"]
+    settings.TENANT_REGISTRY = ["not", "a", "dict"]
+    assert ids(checks.check_settings()) == ["tenant_registry.E001"]
+
+
+def test_check_ids_are_unique_per_kind() -> None:
+    source = Path(checks.__file__).read_text()
+    found = sorted(set(__import__("re").findall(r"tenant_registry\.[EW]\d{3}", source)))
+    assert found == [
+        f"tenant_registry.{i}"
+        for i in ("E001", "E002", "E003", "E004", "W001", "W002", "W003", "W004", "W005", "W006", "W007")
+    ]
