@@ -43,10 +43,16 @@ class TenantQuerySet(_QuerySet):
         objs = list(objs)
         for obj in objs:
             obj.strip_secrets()
+        ids = [obj.pk for obj in objs]
         with transaction.atomic(using=self.db, savepoint=False):
+            existing = (
+                set(self._plain().filter(pk__in=ids).values_list("pk", flat=True))
+                if kwargs.get("update_conflicts")
+                else set()
+            )
             created = super().bulk_create(objs, *args, **kwargs)
-            ids = [obj.pk for obj in objs]
-            self._record(ids, "bulk_create", update=bool(kwargs.get("update_conflicts")))
+            self._record([i for i in ids if i not in existing], "bulk_create", update=False)
+            self._record([i for i in ids if i in existing], "bulk_create", update=True)
             invalidate_on_commit(ids, self.db)
         return created
 
@@ -57,15 +63,21 @@ class TenantQuerySet(_QuerySet):
         # Django's bulk_update writes through update(): versions, revisions and invalidation happen there.
         with revisions.acting(revisions.current_user(), revisions.reason("bulk_update")):
             count = super().bulk_update(objs, fields, *args, **kwargs)
-        fresh: models.QuerySet[M] = models.QuerySet(self.model, using=self.db).filter(pk__in=[obj.pk for obj in objs])
+        fresh = self._plain().filter(pk__in=[obj.pk for obj in objs])
         versions = dict(fresh.values_list("pk", "version"))
         for obj in objs:
             obj.version = versions.get(obj.pk, obj.version)
         return count
 
+    def _plain(self) -> models.QuerySet[M]:
+        """A QuerySet without our overrides, for the reads the write paths make."""
+        return models.QuerySet(self.model, using=self.db)
+
     def _record(self, ids: list[str], default_reason: str, *, update: bool) -> None:
         """One revision per tenant, from the rows as they now are in the database."""
-        rows: list[Any] = list(models.QuerySet(self.model, using=self.db).filter(pk__in=ids))
+        if not ids:
+            return
+        rows: list[Any] = list(self._plain().filter(pk__in=ids))
         history = self.model.history
         history.bulk_history_create(
             rows,
