@@ -6,10 +6,13 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from .interpolation import reference_name
 from .secrets import KeyPath, dotted, is_secret_key
 
 REDACTED = "[redacted]"
+ABSENT_TEXT = "(absent)"
 ABSENT = object()
 FIELDS = ("name", "status", "config_source")
 
@@ -51,9 +54,25 @@ def config_changes(old: Any, new: Any, path: KeyPath = ("config",), secret: bool
         return [Change(dotted(path), "added", "", _show(new, secret))]
     if new is ABSENT:
         return [Change(dotted(path), "removed", _show(old, secret), "")]
-    if old == new and type(old) is type(new):
+    if same(old, new):
         return []
     return [Change(dotted(path), "changed", _show(old, secret), _show(new, secret))]
+
+
+def field_changes(name: str, old: Any, new: Any) -> list[Change]:
+    return [] if same(old, new) else [Change(name, "changed", _show(old, False), _show(new, False))]
+
+
+def line(change: Change) -> str:
+    """``path: old -> new``, as ``import_tenants --diff`` prints it."""
+    return f"{change.path}: {change.old or ABSENT_TEXT} -> {change.new or ABSENT_TEXT}"
+
+
+def same(a: Any, b: Any) -> bool:
+    """JSON equality: unlike ``==``, 1, 1.0 and true differ, and key order does not matter."""
+    if a is b:
+        return True
+    return orjson.dumps(a, option=orjson.OPT_SORT_KEYS) == orjson.dumps(b, option=orjson.OPT_SORT_KEYS)
 
 
 def redact(value: Any, secret: bool = False) -> Any:

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.db import transaction
 
-from . import conf, diff, revisions, schema, secrets, yaml_source
+from . import conf, diffs, revisions, schema, secrets, yaml_source
 from .exceptions import ConfigFileError, InvalidTenantId
 from .ids import env_prefix, validate_id
 from .managers import clean_config
@@ -49,12 +49,12 @@ class Planned:
         if self.action not in WRITES:
             return []
         if self.stored is None:
-            return diff.changes(None, self.config)
-        lines = diff.field_change("config_source", self.stored.source, "database")
+            return [diffs.line(c) for c in diffs.config_changes({}, self.config)]
+        found = diffs.field_changes("config_source", self.stored.source, "database")
         if self.name is not None:
-            lines += diff.field_change("name", self.stored.name, self.name)
-        old = self.stored.config if isinstance(self.stored.config, dict) else None
-        return lines + diff.changes(old, self.config)
+            found += diffs.field_changes("name", self.stored.name, self.name)
+        old = self.stored.config if isinstance(self.stored.config, dict) else {}
+        return [diffs.line(c) for c in found + diffs.config_changes(old, self.config)]
 
 
 @dataclass
@@ -143,7 +143,7 @@ def _plan_file(path: Path, stored: dict[str, Stored]) -> Planned:
     current = stored.get(tenant_id)
     if current is None:
         action = "created"
-    elif current.source == "database" and diff.same(current.config, config) and name in (None, current.name):
+    elif current.source == "database" and diffs.same(current.config, config) and name in (None, current.name):
         action = "unchanged"
     else:
         action = "updated"
