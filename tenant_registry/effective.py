@@ -12,8 +12,8 @@ from django.db.models import Model
 from . import conf, entry, read
 from .ids import env_prefix
 from .interpolation import reference_name
-from .masking import mask_secrets, mask_value, secret_paths
-from .secrets import KeyPath, dotted, env_lookup
+from .masking import mask_secrets, mask_value
+from .secrets import KeyPath, dotted, env_lookup, secret_scalars
 
 LABELS = {"tenant": "tenant variable", "global": "global variable", "missing": "missing"}
 
@@ -51,7 +51,7 @@ def stored_config(model: type[Model], tenant_id: str) -> dict[str, Any]:
 
 def sources(tenant_id: str, stored: dict[str, Any], resolved: dict[str, Any]) -> list[SecretSource]:
     env_paths: dict[KeyPath, str] = {tuple(p.split(".")): var for p, var in conf.get("SECRET_ENV").items()}
-    paths = dict.fromkeys(secret_paths(resolved))
+    paths = dict.fromkeys(path for path, _ in secret_scalars(resolved))
     paths.update(dict.fromkeys(p for p in env_paths if isinstance(_at(resolved, p[:-1]), dict)))
     return [_source(tenant_id, path, _at(stored, path), _at(resolved, path), env_paths.get(path)) for path in paths]
 

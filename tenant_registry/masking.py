@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from . import conf
 from .interpolation import reference_name
-from .secrets import KeyPath, is_secret_key
+from .secrets import is_secret_key
 
 SHOWN_FROM = 16  # shorter values show only "set": a prefix and suffix would reveal too much of them
 
@@ -43,15 +42,3 @@ def _mask(doc: Any, path: tuple[str, ...], secret: bool, env_paths: set[tuple[st
     if not secret or isinstance(doc, bool) or doc is None or reference_name(doc) is not None:
         return doc
     return mask_value(doc)
-
-
-def secret_paths(doc: Any, path: KeyPath = (), under_secret: bool = False) -> Iterator[KeyPath]:
-    """Paths of every scalar under a secret key (whatever its value)."""
-    if isinstance(doc, dict):
-        for key, value in doc.items():
-            yield from secret_paths(value, (*path, key), under_secret or is_secret_key(key))
-    elif isinstance(doc, list):
-        for index, value in enumerate(doc):
-            yield from secret_paths(value, (*path, index), under_secret)
-    elif under_secret:
-        yield path

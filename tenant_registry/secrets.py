@@ -46,16 +46,21 @@ def _is_literal(value: object) -> bool:
     return isinstance(value, int | float)
 
 
-def literal_secrets(doc: Any, path: KeyPath = (), under_secret: bool = False) -> Iterator[KeyPath]:
-    """Paths of literal secret values: scalars under a secret key that are not a ``${VAR}`` reference."""
+def secret_scalars(doc: Any, path: KeyPath = (), under_secret: bool = False) -> Iterator[tuple[KeyPath, Any]]:
+    """Every scalar under a secret key, whatever its value, with its path."""
     if isinstance(doc, dict):
         for key, value in doc.items():
-            yield from literal_secrets(value, (*path, key), under_secret or is_secret_key(key))
+            yield from secret_scalars(value, (*path, key), under_secret or is_secret_key(key))
     elif isinstance(doc, list):
         for index, value in enumerate(doc):
-            yield from literal_secrets(value, (*path, index), under_secret)
-    elif under_secret and _is_literal(doc):
-        yield path
+            yield from secret_scalars(value, (*path, index), under_secret)
+    elif under_secret:
+        yield path, doc
+
+
+def literal_secrets(doc: Any) -> Iterator[KeyPath]:
+    """Paths of literal secret values: scalars under a secret key that are not a ``${VAR}`` reference."""
+    return (path for path, value in secret_scalars(doc) if _is_literal(value))
 
 
 def strip(doc: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
@@ -115,17 +120,6 @@ def fill_from_env(tenant_id: str, config: dict[str, Any]) -> dict[str, str]:
     return sources
 
 
-def _secret_scalars(doc: Any, path: KeyPath = (), under_secret: bool = False) -> Iterator[tuple[KeyPath, Any]]:
-    if isinstance(doc, dict):
-        for key, value in doc.items():
-            yield from _secret_scalars(value, (*path, key), under_secret or is_secret_key(key))
-    elif isinstance(doc, list):
-        for index, value in enumerate(doc):
-            yield from _secret_scalars(value, (*path, index), under_secret)
-    elif under_secret:
-        yield path, doc
-
-
 def unset_variables(tenant_id: str, config: dict[str, Any], environ: Mapping[str, str] | None = None) -> list[str]:
     """``<key path> (${VAR})`` for each ``${VAR}`` reference under a secret key of an uninterpolated
     config whose variable is unset or empty (and, at a SECRET_ENV path, that has no environment
@@ -133,7 +127,7 @@ def unset_variables(tenant_id: str, config: dict[str, Any], environ: Mapping[str
     env = os.environ if environ is None else environ
     secret_env: dict[str, str] = conf.get("SECRET_ENV")
     problems: list[str] = []
-    for path, value in _secret_scalars(config):
+    for path, value in secret_scalars(config):
         name = reference_name(value)
         if name is None or env.get(name):
             continue
