@@ -8,7 +8,7 @@ from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 
-class OrderedJSONField(models.JSONField):  # type: ignore[type-arg]
+class OrderedJSONField(models.JSONField):
     """A ``json`` column on PostgreSQL, where ``jsonb`` would re-sort the keys of every object.
 
     The config is only ever read and written whole, never queried by key, so nothing

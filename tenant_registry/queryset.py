@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from django.db import models, transaction
 from django.db.models import F
@@ -15,10 +15,8 @@ from .secrets import strip
 if TYPE_CHECKING:
     from .models import Tenant
 
-M = TypeVar("M", bound="Tenant")
-
 if TYPE_CHECKING:
-    _QuerySet = models.QuerySet[M]
+    _QuerySet = models.QuerySet["Tenant"]
 else:
     _QuerySet = models.QuerySet
 
@@ -39,7 +37,7 @@ class TenantQuerySet(_QuerySet):
 
     update.alters_data = True  # type: ignore[attr-defined]
 
-    def bulk_create(self, objs: Iterable[M], *args: Any, **kwargs: Any) -> list[M]:
+    def bulk_create(self, objs: Iterable[Tenant], *args: Any, **kwargs: Any) -> list[Tenant]:
         objs = list(objs)
         for obj in objs:
             obj.strip_secrets()
@@ -56,7 +54,7 @@ class TenantQuerySet(_QuerySet):
             invalidate_on_commit(ids, self.db)
         return created
 
-    def bulk_update(self, objs: Iterable[M], fields: Iterable[str], *args: Any, **kwargs: Any) -> int:
+    def bulk_update(self, objs: Iterable[Tenant], fields: Iterable[str], *args: Any, **kwargs: Any) -> int:
         objs = list(objs)
         for obj in objs:
             obj.strip_secrets()
@@ -69,7 +67,7 @@ class TenantQuerySet(_QuerySet):
             obj.version = versions.get(obj.pk, obj.version)
         return count
 
-    def _plain(self) -> models.QuerySet[M]:
+    def _plain(self) -> models.QuerySet[Tenant]:
         """A QuerySet without our overrides, for the reads the write paths make."""
         return models.QuerySet(self.model, using=self.db)
 
