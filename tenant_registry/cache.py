@@ -5,6 +5,7 @@ replayed as soon as the cache answers again (at the latest one cool-down after i
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 from collections.abc import Callable, Iterable
@@ -26,6 +27,7 @@ T = TypeVar("T")
 REDIS_BACKENDS = ("django_redis.cache.RedisCache", "django.core.cache.backends.redis.RedisCache")
 DUMMY_BACKEND = "django.core.cache.backends.dummy.DummyCache"
 Tokens = tuple[str, str]
+RETRY_MARGIN = 0.05  # the owed invalidations are retried this long after the cool-down ends
 
 
 class Store(Protocol):
@@ -180,7 +182,7 @@ def _schedule_retry() -> None:
     with _pending_lock:
         if not (_pending or _pending_all) or (_retry_timer is not None and _retry_timer.is_alive()):
             return
-        _retry_timer = threading.Timer(float(conf.get("CACHE_COOLDOWN")) + 0.05, _retry)
+        _retry_timer = threading.Timer(breaker.remaining() + RETRY_MARGIN, _retry)
         _retry_timer.daemon = True
         _retry_timer.start()
 
@@ -197,3 +199,23 @@ def pending() -> tuple[set[str], bool]:
     """The invalidations still owed by this process: tenant ids, and whether a full flush is."""
     with _pending_lock:
         return set(_pending), _pending_all
+
+
+def flush_pending() -> None:
+    """At exit, send what this process still owes: once, past the cool-down. If the cache
+    cannot take it, say so; those entries may then be stale for up to CACHE_TTL."""
+    ids, everything = pending()
+    store = get_store() if ids or everything else None
+    if store is None:
+        return
+    try:
+        _replay(store)
+    except Exception as exc:  # noqa: BLE001 - at exit all that is left is to report it
+        what = ", ".join(sorted(ids)) + (" and of every tenant" if everything else "")
+        logger.error(
+            "could not send the invalidation of %s before exit (%s: %s); stale for up to CACHE_TTL (%ss)",
+            what.removeprefix(" and of "), type(exc).__name__, exc, conf.get("CACHE_TTL"),
+        )
+
+
+atexit.register(flush_pending)

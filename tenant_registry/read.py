@@ -90,15 +90,21 @@ def _yaml_doc(tenant_id: str, *, required: bool) -> dict[str, Any] | None:
 
 
 def _select(model: type[Model], tenant_id: str, using: str) -> tuple[str, str, Any] | None:
+    """The row, read once more on a fresh connection when the open one turns out dead (a
+    terminated backend, a restarted server); never inside a transaction."""
     connection = connections[using]
     table = connection.ops.quote_name(model._meta.db_table)
     sql = f"SELECT status, config_source, config FROM {table} WHERE id = %s"  # noqa: S608 - table name from model meta
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [tenant_id])
-            row = cursor.fetchone()
-    except (OperationalError, InterfaceError) as exc:
-        if not connection.in_atomic_block:
-            connection.close_if_unusable_or_obsolete()
-        raise RegistryUnavailable(f"tenant {tenant_id}: the database is unavailable ({exc})".strip()) from exc
+    for attempt in (1, 2):
+        was_open = connection.connection is not None
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [tenant_id])
+                row = cursor.fetchone()
+            break
+        except (OperationalError, InterfaceError) as exc:
+            if not connection.in_atomic_block:
+                connection.close_if_unusable_or_obsolete()
+            if attempt == 2 or not was_open or connection.connection is not None:
+                raise RegistryUnavailable(f"tenant {tenant_id}: the database is unavailable ({exc})".strip()) from exc
     return None if row is None else (row[0], row[1], row[2])

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import secrets as _random
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
+
+from .ids import ID_RE
 
 GEN_TTL_MS = 7 * 24 * 3600 * 1000
 SCAN_COUNT = 1000
@@ -33,6 +35,10 @@ def new_token() -> str:
 
 def escape_glob(text: str) -> str:
     return "".join("\\" + ch if ch in "*?[]\\^-" else ch for ch in text)
+
+
+def _is_id(raw: bytes) -> bool:
+    return ID_RE.fullmatch(raw.decode(errors="replace")) is not None
 
 
 class RedisStore:
@@ -85,12 +91,16 @@ class RedisStore:
         return removed
 
     def _scan_batches(self) -> Iterable[list[bytes]]:
+        """Our entry keys only: another app whose namespace starts with ours (``x:`` and ``x:c:``)
+        matches the pattern too, but the rest of its keys is never a valid id."""
+        prefix = f"{self.ns}c:".encode()
         pattern = escape_glob(self.ns) + "c:*"
         cursor = 0
         while True:
             cursor, keys = self.client.scan(cursor, match=pattern, count=SCAN_COUNT)  # type: ignore[misc]
-            if keys:
-                yield keys
+            ours = [k for k in cast("list[bytes]", keys) if k.startswith(prefix) and _is_id(k[len(prefix) :])]
+            if ours:
+                yield ours
             if cursor == 0:
                 return
 

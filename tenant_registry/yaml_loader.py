@@ -58,7 +58,8 @@ def parse(text: str, where: str, *, max_depth: int) -> dict[str, Any]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f":{mark.line + 1}" if mark is not None else ""
-        raise ConfigFileError(f"{where}{line}: {exc.problem or exc.context}") from None
+        problem = ", ".join(part for part in (exc.context, exc.problem) if part)
+        raise ConfigFileError(f"{where}{line}: {problem}") from None
     except yaml.YAMLError as exc:
         raise ConfigFileError(f"{where}: {exc}") from None
     except RecursionError:
