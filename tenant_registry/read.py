@@ -13,6 +13,7 @@ from . import cache, conf, entry, yaml_source
 from .exceptions import ConfigFileError, RegistryUnavailable
 from .invalidation import written_in_transaction
 from .singleflight import SingleFlight
+from .snapshots import fill_is_safe
 
 logger = logging.getLogger("tenant_registry")
 _flights: SingleFlight[bytes] = SingleFlight()
@@ -33,6 +34,8 @@ def get_config(model: type[Model], tenant_id: str) -> dict[str, Any] | None:
             return _resolved(found)
         logger.warning("tenant %s: ignoring a corrupt or foreign cache entry; it will be replaced", tenant_id)
         cache.invalidate([tenant_id])
+    if not fill_is_safe(connections[using]):  # an old snapshot: neither cached nor shared
+        return _finish(tenant_id, load(model, tenant_id, using)[0])
     return _finish(tenant_id, _flights.do(tenant_id, lambda: _load_and_fill(model, tenant_id, using)))
 
 

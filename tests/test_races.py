@@ -226,3 +226,29 @@ def test_concurrent_readers_of_a_cold_key_cause_one_query(redis_server, use_cach
         if hung is not None:
             hung.close()
     assert len(counter.statements) == 1, counter.statements
+
+
+def test_a_reader_in_a_repeatable_read_transaction_never_fills_its_old_snapshot(own_cache, tenant_factory):
+    """Its snapshot may predate a commit whose invalidation it already saw: a fill would outlive the commit."""
+    tenant_factory("tn_rr", {"v": 1})
+    tenant_factory("tn_other", {"v": 1})
+    snapshot_taken, go_on = threading.Event(), threading.Event()
+
+    def reader():
+        conn = connections["default"]
+        options = {**conn.settings_dict.get("OPTIONS", {}), "isolation_level": psycopg.IsolationLevel.REPEATABLE_READ}
+        conn.settings_dict = {**conn.settings_dict, "OPTIONS": options}
+        with transaction.atomic():
+            assert Tenant.objects.filter(pk="tn_other").exists()  # the snapshot starts here
+            snapshot_taken.set()
+            assert go_on.wait(10)
+            return Tenant.objects.get_config("tn_rr")["v"]
+
+    join = in_thread(reader)
+    assert snapshot_taken.wait(10)
+    Tenant.objects.save_config("tn_rr", {"v": 2})
+    go_on.set()
+    assert join() == 1  # what its snapshot holds
+
+    assert not own_cache.client().exists(store().entry_key("tn_rr")), "an old snapshot was put in the cache"
+    assert Tenant.objects.get_config("tn_rr")["v"] == 2
