@@ -109,6 +109,28 @@ def test_invalidation_refused_with_readonly_is_replayed_when_writes_return(use_c
         assert Tenant.objects.get_config("tn_ro")["v"] == 2
 
 
+def test_invalidate_all_while_redis_is_down_is_replayed_when_its_data_comes_back(use_cache, tenant_factory):
+    with running_redis(appendonly=True) as server:
+        use_cache(server.url)
+        for name in ("tn_a", "tn_b"):
+            tenant_factory(name, {"v": 1})
+            Tenant.objects.get_config(name)
+        client = slow_client(server)
+        client.set("foreign:key", "kept")
+        server.kill()
+        assert Tenant.objects.invalidate_all() == 0
+        assert registry_cache.pending() == (set(), True)
+        server.restart()
+        assert client.exists(store().entry_key("tn_a"), store().entry_key("tn_b")) == 2
+
+        took = wait_until(
+            lambda: client.exists(store().entry_key("tn_a"), store().entry_key("tn_b")) == 0, staleness_bound() + SLACK
+        )
+        assert took is not None, "the stale entries outlived the documented bound"
+        assert client.get("foreign:key") == b"kept"
+        assert registry_cache.pending() == (set(), False)
+
+
 EXIT_SCRIPT = """
 import sys, django
 django.setup()
@@ -178,6 +200,37 @@ def test_owed_invalidation_that_cannot_be_sent_at_exit_is_logged(use_cache, tena
         )
         assert done.returncode == 0, done.stderr
         assert "could not send the invalidation of tn_exit" in done.stderr
+
+
+def test_import_command_that_cannot_send_its_invalidation_at_exit_says_so(use_cache, registry_config, tmp_path):
+    """The real command, in its own process, with the default namespace on a Redis of our own."""
+    registry_config(KEY_PREFIX="tenant_config:")
+    with running_redis() as server:
+        use_cache(server.url)
+        server.kill()
+        path = tmp_path / "tn_exit.yaml"
+        path.write_text("client:\n  name: Exit\n")
+        db = connection.settings_dict
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "project.test_settings",
+            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+            "REDIS_URL": server.url,
+        }
+        done = subprocess.run(
+            [sys.executable, "manage.py", "import_tenants", str(path)],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout == "tn_exit: created\nImported: 1 created, 0 updated, 0 unchanged, 0 skipped, 0 failed.\n"
+        assert "could not send the invalidation of tn_exit before exit" in done.stderr
+        assert "stale for up to CACHE_TTL (300s)" in done.stderr
+        assert Tenant.objects.get_config("tn_exit")["client"]["name"] == "Exit"
 
 
 # 3) bounded latency
