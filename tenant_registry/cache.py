@@ -48,6 +48,7 @@ _pending: set[str] = set()
 _pending_all = False
 _pending_lock = threading.Lock()
 _retry_timer: threading.Timer | None = None
+_invalidations = 0
 
 
 def backend_name(path: str) -> str:
@@ -120,12 +121,21 @@ def tokens(tenant_id: str) -> Tokens | None:
     return _guarded(lambda s: s.tokens(tenant_id), None)
 
 
-def fill(tenant_id: str, tokens: Tokens, value: bytes, ttl: float) -> bool:
-    return _guarded(lambda s: s.fill(tenant_id, tokens, value, ttl), False)
+def fill(tenant_id: str, tokens: Tokens, value: bytes, ttl: float) -> bool | None:
+    """Whether ``tokens`` were still current (the entry is then in the cache, ours or an equal one);
+    None when the cache could not be asked."""
+    return _guarded(lambda s: s.fill(tenant_id, tokens, value, ttl), None)
+
+
+def invalidations() -> int:
+    """How many invalidations this process has made: a change tells a read in flight it may be old."""
+    return _invalidations
 
 
 def invalidate(tenant_ids: Iterable[str]) -> None:
+    global _invalidations
     ids = set(tenant_ids)
+    _invalidations += 1
     if not ids or get_store() is None:
         return
     if not _guarded(lambda s: s.invalidate(ids) is None, False):
@@ -135,7 +145,8 @@ def invalidate(tenant_ids: Iterable[str]) -> None:
 
 
 def invalidate_all(known_ids: Iterable[str]) -> int:
-    global _pending_all
+    global _pending_all, _invalidations
+    _invalidations += 1
     if get_store() is None:
         return 0
     removed = _guarded(lambda s: s.invalidate_all(known_ids), None)

@@ -16,7 +16,7 @@ from .singleflight import SingleFlight
 from .snapshots import fill_is_safe
 
 logger = logging.getLogger("tenant_registry")
-_flights: SingleFlight[bytes] = SingleFlight()
+_flights: SingleFlight[tuple[bytes, bool]] = SingleFlight()
 MISSING = "missing"
 
 
@@ -36,7 +36,7 @@ def get_config(model: type[Model], tenant_id: str) -> dict[str, Any] | None:
         cache.invalidate([tenant_id])
     if not fill_is_safe(connections[using]):  # an old snapshot: neither cached nor shared
         return _finish(tenant_id, load(model, tenant_id, using)[0])
-    return _finish(tenant_id, _flights.do(tenant_id, lambda: _load_and_fill(model, tenant_id, using)))
+    return _finish(tenant_id, _shared_load(model, tenant_id, using))
 
 
 def from_yaml_only(tenant_id: str) -> dict[str, Any] | None:
@@ -58,13 +58,31 @@ def _resolved(found: dict[str, Any], where: str | None = None) -> dict[str, Any]
     return entry.resolve(found, where or f"tenant {found['t']}")
 
 
-def _load_and_fill(model: type[Model], tenant_id: str, using: str) -> bytes:
+def _shared_load(model: type[Model], tenant_id: str, using: str) -> bytes:
+    """One database read for the concurrent misses of a tenant. A caller that joined a read
+    which may predate an invalidation (so perhaps a commit this caller saw return) reads again."""
+    led = False
+
+    def lead() -> tuple[bytes, bool]:
+        nonlocal led
+        led = True
+        return _load_and_fill(model, tenant_id, using)
+
+    raw, current = _flights.do(tenant_id, lead)
+    return raw if current or led else load(model, tenant_id, using)[0]
+
+
+def _load_and_fill(model: type[Model], tenant_id: str, using: str) -> tuple[bytes, bool]:
+    """The entry, and whether no invalidation (in Redis, or by this process) came while it was read."""
+    made = cache.invalidations()
     tokens = cache.tokens(tenant_id)
     raw, missing = load(model, tenant_id, using)
+    current = cache.invalidations() == made
     if tokens is not None:
         ttl = conf.get("NEGATIVE_TTL") if missing else conf.get("CACHE_TTL")
-        cache.fill(tenant_id, tokens, raw, float(ttl))
-    return raw
+        filled = cache.fill(tenant_id, tokens, raw, float(ttl))
+        current = current if filled is None else filled and current
+    return raw, current
 
 
 def load(model: type[Model], tenant_id: str, using: str) -> tuple[bytes, bool]:

@@ -23,8 +23,8 @@ SCAN_COUNT = 1000
 _FILL = """
 if (redis.call('GET', KEYS[1]) or '') ~= ARGV[1] then return 0 end
 if (redis.call('GET', KEYS[2]) or '') ~= ARGV[2] then return 0 end
-if redis.call('SET', KEYS[3], ARGV[3], 'PX', ARGV[4], 'NX') then return 1 end
-return 0
+redis.call('SET', KEYS[3], ARGV[3], 'PX', ARGV[4], 'NX')
+return 1
 """
 ERRORS: tuple[type[BaseException], ...] = (redis.RedisError, OSError)
 
@@ -73,6 +73,8 @@ class RedisStore:
         return (gen or b"").decode(), (epoch or b"").decode()
 
     def fill(self, tenant_id: str, tokens: tuple[str, str], value: bytes, ttl: float) -> bool:
+        """Add the entry if the tokens are still current; whether they were (an entry already
+        there was filled under the same tokens)."""
         keys = [self.gen_key(tenant_id), self.epoch_key, self.entry_key(tenant_id)]
         return bool(self._fill(keys=keys, args=[tokens[0], tokens[1], value, max(1, int(ttl * 1000))]))
 

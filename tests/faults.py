@@ -4,9 +4,13 @@ and making PostgreSQL unreachable for this process only (the shared server keeps
 from __future__ import annotations
 
 import contextlib
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from django.db import connections
@@ -16,6 +20,7 @@ from tenant_registry import conf
 
 from .services import free_port
 
+REPO = Path(__file__).resolve().parent.parent
 SLACK = 0.75  # scheduling noise on a loaded two-core machine; never part of the documented bound
 
 
@@ -99,3 +104,38 @@ def in_thread(target: Callable[[], Any]) -> Callable[[], Any]:
         return box.get("value")
 
     return join
+
+
+DJANGO_SCRIPT = """
+import sys, django
+django.setup()
+from django.test.utils import override_settings
+override_settings(TENANT_REGISTRY={"KEY_PREFIX": sys.argv[1], "CACHE_COOLDOWN": float(sys.argv[2])}).enable()
+from tenant_registry.models import Tenant
+"""
+
+
+def django_process_env(redis_url: str) -> dict[str, str]:
+    """The environment of a separate process on this test's database and Redis."""
+    db = connections["default"].settings_dict
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "project.test_settings",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "REDIS_URL": redis_url,
+    }
+
+
+def run_elsewhere(code: str, *, redis_url: str, key_prefix: str) -> str:
+    """Run ``code`` (with ``Tenant`` imported) in another process; its stdout."""
+    done = subprocess.run(
+        [sys.executable, "-c", DJANGO_SCRIPT + code, key_prefix, str(conf.get("CACHE_COOLDOWN"))],
+        cwd=REPO,
+        env=django_process_env(redis_url),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import subprocess
 import sys
 import time
@@ -11,13 +10,12 @@ from pathlib import Path
 
 import pytest
 import redis
-from django.db import connection
 
 from tenant_registry import cache as registry_cache
 from tenant_registry import entry
 from tenant_registry.models import Tenant
 
-from .faults import SLACK, staleness_bound, store, wait_until
+from .faults import SLACK, django_process_env, staleness_bound, store, wait_until
 from .services import HungServer, RedisServer, running_redis
 
 pytestmark = [pytest.mark.fault, pytest.mark.django_db(transaction=True)]
@@ -152,13 +150,7 @@ def test_a_process_that_exits_owing_an_invalidation_sends_it_on_the_way_out(use_
         Tenant.objects.get_config("tn_exit")
         key = store().entry_key("tn_exit")
         server.kill()
-        db = connection.settings_dict
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "project.test_settings",
-            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-            "REDIS_URL": server.url,
-        }
+        env = django_process_env(server.url)
         child = subprocess.Popen(
             [sys.executable, "-c", EXIT_SCRIPT, key_prefix],
             cwd=REPO,
@@ -181,13 +173,7 @@ def test_owed_invalidation_that_cannot_be_sent_at_exit_is_logged(use_cache, tena
         use_cache(server.url)
         tenant_factory("tn_exit", {"v": 1})
         server.kill()
-        db = connection.settings_dict
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "project.test_settings",
-            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-            "REDIS_URL": server.url,
-        }
+        env = django_process_env(server.url)
         done = subprocess.run(
             [sys.executable, "-c", EXIT_SCRIPT, key_prefix],
             cwd=REPO,
@@ -210,13 +196,7 @@ def test_import_command_that_cannot_send_its_invalidation_at_exit_says_so(use_ca
         server.kill()
         path = tmp_path / "tn_exit.yaml"
         path.write_text("client:\n  name: Exit\n")
-        db = connection.settings_dict
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "project.test_settings",
-            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-            "REDIS_URL": server.url,
-        }
+        env = django_process_env(server.url)
         done = subprocess.run(
             [sys.executable, "manage.py", "import_tenants", str(path)],
             cwd=REPO,

@@ -4,6 +4,7 @@ rollbacks, a writer's own view, and single-flight under a cold key: real threads
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 
@@ -16,7 +17,7 @@ from tenant_registry import cache as registry_cache
 from tenant_registry import importer
 from tenant_registry.models import Tenant
 
-from .faults import TableQueries, in_thread, store, wait_until
+from .faults import TableQueries, in_thread, run_elsewhere, store, wait_until
 from .services import HungServer
 
 pytestmark = [pytest.mark.fault, pytest.mark.django_db(transaction=True)]
@@ -252,3 +253,60 @@ def test_a_reader_in_a_repeatable_read_transaction_never_fills_its_old_snapshot(
 
     assert not own_cache.client().exists(store().entry_key("tn_rr")), "an old snapshot was put in the cache"
     assert Tenant.objects.get_config("tn_rr")["v"] == 2
+
+
+def waiting_in_single_flight(thread: threading.Thread) -> bool:
+    frame = sys._current_frames().get(thread.ident)
+    while frame is not None:
+        if frame.f_code.co_filename.endswith("singleflight.py"):
+            return True
+        frame = frame.f_back
+    return False
+
+
+@pytest.mark.parametrize("redis_state", ["up", "up-writer-elsewhere", "killed"])
+def test_a_reader_arriving_after_a_commit_never_gets_a_shared_read_that_began_before_it(
+    redis_server, use_cache, tenant_factory, key_prefix, redis_state
+):
+    """Single-flight must not hand a late reader the answer of a SELECT that predates a commit it saw return."""
+    use_cache(redis_server.url)
+    tenant_factory("tn_sf", {"v": 1})
+    if redis_state == "killed":
+        redis_server.kill()
+    row_read, go_on = threading.Event(), threading.Event()
+
+    def pause_after_select(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if "SELECT status, config_source, config" in sql and not row_read.is_set():
+            row_read.set()
+            assert go_on.wait(10)
+        return result
+
+    def leader():
+        with connections["default"].execute_wrapper(pause_after_select):
+            return Tenant.objects.get_config("tn_sf")["v"]
+
+    join_leader = in_thread(leader)
+    assert row_read.wait(10)
+    if redis_state == "up-writer-elsewhere":  # only Redis can tell this process about it
+        run_elsewhere(
+            'Tenant.objects.save_config("tn_sf", {"v": 2})', redis_url=redis_server.url, key_prefix=key_prefix
+        )
+    else:
+        Tenant.objects.save_config("tn_sf", {"v": 2})  # returns: committed and invalidated
+
+    late: dict[str, int] = {}
+
+    def late_reader():
+        try:
+            late["v"] = Tenant.objects.get_config("tn_sf")["v"]
+        finally:
+            connections.close_all()
+
+    follower = threading.Thread(target=late_reader, daemon=True)
+    follower.start()
+    assert wait_until(lambda: waiting_in_single_flight(follower), 10) is not None, "the late reader did not join"
+    go_on.set()
+    assert join_leader() == 1  # it began before the commit
+    follower.join(10)
+    assert late == {"v": 2}
