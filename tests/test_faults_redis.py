@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from tenant_registry import cache as registry_cache
 from tenant_registry import entry
 from tenant_registry.models import Tenant
 
-from .faults import SLACK, django_process_env, staleness_bound, store, wait_until
+from .faults import SLACK, django_process_env, in_thread, staleness_bound, store, wait_until
 from .services import HungServer, RedisServer, running_redis
 
 pytestmark = [pytest.mark.fault, pytest.mark.django_db(transaction=True)]
@@ -252,6 +253,27 @@ def test_hung_redis_costs_one_timeout_per_cooldown_and_is_used_again_when_it_ans
         assert len(unavailable_warnings(caplog)) == 1
     finally:
         server.kill()
+
+
+def test_concurrent_callers_each_wait_at_most_one_timeout_when_redis_hangs(use_cache, tenant_factory, registry_config):
+    """Calls already in flight when Redis hangs each time out once; after that none waits until the cool-down ends."""
+    tenant_factory("tn_hung", {"v": 1})
+    registry_config(SOCKET_TIMEOUT=0.4, SOCKET_CONNECT_TIMEOUT=0.4, CACHE_COOLDOWN=5.0)
+    hung = HungServer()
+    try:
+        use_cache(hung.url)
+        start = threading.Barrier(8)
+
+        def reads():
+            start.wait()
+            return timed_reads("tn_hung", 25, slow_after=0.4)
+
+        threads = [in_thread(reads) for _ in range(8)]
+        slow = [join() for join in threads]
+        assert max(slow) == 1
+        assert sum(slow) == len(hung.accepted) <= 8
+    finally:
+        hung.close()
 
 
 def test_killed_redis_is_skipped_then_used_again_after_a_restart(
