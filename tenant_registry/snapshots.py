@@ -12,13 +12,15 @@ from __future__ import annotations
 
 from typing import Any
 
-READ_COMMITTED = 2  # psycopg.IsolationLevel.READ_COMMITTED; READ_UNCOMMITTED is 1
-
 
 def fill_is_safe(connection: Any) -> bool:
     if not connection.in_atomic_block:
         return True
     if connection.vendor != "postgresql":
         return False
-    level = getattr(connection, "isolation_level", None)
-    return level is not None and int(level) <= READ_COMMITTED
+    from django.db.backends.postgresql.psycopg_any import IsolationLevel  # psycopg 3 or 2, as installed
+
+    return getattr(connection, "isolation_level", None) in (
+        IsolationLevel.READ_UNCOMMITTED,
+        IsolationLevel.READ_COMMITTED,
+    )
