@@ -12,6 +12,7 @@ import psycopg
 import pytest
 from django.core.management import call_command
 from django.db import connection, connections, transaction
+from django.urls import reverse
 
 from tenant_registry import cache as registry_cache
 from tenant_registry import importer
@@ -106,6 +107,19 @@ def test_every_write_path_is_fresh_after_commit(own_cache, tenant_factory, tmp_p
     assert in_thread(lambda: Tenant.objects.get_config("tn_w")["v"])() == 2
     with django_assert_num_queries(0):
         assert Tenant.objects.get_config("tn_w")["v"] == 2
+
+
+def test_an_admin_edit_is_fresh_after_commit(own_cache, tenant_factory, admin_client):
+    tenant_factory("tn_w", {"v": 1})
+    assert Tenant.objects.get_config("tn_w")["v"] == 1
+    url = reverse("admin:tenant_registry_tenant_change", args=["tn_w"])
+    form = {"name": "W", "status": "active", "config_source": "database", "config": '{"v": 2}'}
+
+    response = admin_client.post(url, form)
+
+    assert response.status_code == 302, response.content
+    assert not own_cache.client().exists(store().entry_key("tn_w"))
+    assert in_thread(lambda: Tenant.objects.get_config("tn_w")["v"])() == 2
 
 
 def test_bulk_create_replaces_a_negative_entry(own_cache, db):
