@@ -16,7 +16,7 @@ from tenant_registry import cache as registry_cache
 from tenant_registry import entry
 from tenant_registry.models import Tenant
 
-from .faults import SLACK, django_process_env, in_thread, staleness_bound, store, wait_until
+from .faults import DJANGO_SCRIPT, SLACK, django_process_env, in_thread, staleness_bound, store, wait_until
 from .services import HungServer, RedisServer, running_redis
 
 pytestmark = [pytest.mark.fault, pytest.mark.django_db(transaction=True)]
@@ -130,17 +130,15 @@ def test_invalidate_all_while_redis_is_down_is_replayed_when_its_data_comes_back
         assert registry_cache.pending() == (set(), False)
 
 
-EXIT_SCRIPT = """
-import sys, django
-django.setup()
-from django.test.utils import override_settings
-override_settings(TENANT_REGISTRY={"KEY_PREFIX": sys.argv[1], "CACHE_COOLDOWN": 60.0}).enable()
+EXIT_SCRIPT = (
+    DJANGO_SCRIPT
+    + """
 from tenant_registry import cache
-from tenant_registry.models import Tenant
 Tenant.objects.save_config("tn_exit", {"v": 2})
 print("pending", sorted(cache.pending()[0]), flush=True)
 sys.stdin.readline()
 """
+)
 
 
 def test_a_process_that_exits_owing_an_invalidation_sends_it_on_the_way_out(use_cache, tenant_factory, key_prefix):
@@ -153,7 +151,7 @@ def test_a_process_that_exits_owing_an_invalidation_sends_it_on_the_way_out(use_
         server.kill()
         env = django_process_env(server.url)
         child = subprocess.Popen(
-            [sys.executable, "-c", EXIT_SCRIPT, key_prefix],
+            [sys.executable, "-c", EXIT_SCRIPT, key_prefix, "60"],  # no retry timer before exit
             cwd=REPO,
             env=env,
             stdin=subprocess.PIPE,
@@ -176,7 +174,7 @@ def test_owed_invalidation_that_cannot_be_sent_at_exit_is_logged(use_cache, tena
         server.kill()
         env = django_process_env(server.url)
         done = subprocess.run(
-            [sys.executable, "-c", EXIT_SCRIPT, key_prefix],
+            [sys.executable, "-c", EXIT_SCRIPT, key_prefix, "60"],  # no retry timer before exit
             cwd=REPO,
             env=env,
             input="\n",
