@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: run test lint typecheck check clean
+.PHONY: run test lint typecheck check clean soak
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,3 +35,8 @@ check: lint typecheck test
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache project/db.sqlite3
+
+# make soak : readers and writers in two processes while our own redis-server is killed and restarted
+#             (SOAK_SECONDS, default 60; DATABASE_URL names the soak database, created if missing)
+soak: $(STAMP)
+	DJANGO_SETTINGS_MODULE=project.test_settings $(BIN)/python -m tests.soak

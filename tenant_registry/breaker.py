@@ -32,6 +32,11 @@ class Breaker:
     def is_open(self) -> bool:
         return self._open_until is not None
 
+    def remaining(self) -> float:
+        """Seconds until the cool-down ends (0 when closed or when a probe may go)."""
+        until = self._open_until
+        return 0.0 if until is None else max(0.0, until - time.monotonic())
+
     def acquire(self) -> Pass:
         if self._open_until is None:
             return Pass.NORMAL

@@ -5,6 +5,7 @@ replayed as soon as the cache answers again (at the latest one cool-down after i
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 from collections.abc import Callable, Iterable
@@ -26,6 +27,7 @@ T = TypeVar("T")
 REDIS_BACKENDS = ("django_redis.cache.RedisCache", "django.core.cache.backends.redis.RedisCache")
 DUMMY_BACKEND = "django.core.cache.backends.dummy.DummyCache"
 Tokens = tuple[str, str]
+RETRY_MARGIN = 0.05  # the owed invalidations are retried this long after the cool-down ends
 
 
 class Store(Protocol):
@@ -46,6 +48,7 @@ _pending: set[str] = set()
 _pending_all = False
 _pending_lock = threading.Lock()
 _retry_timer: threading.Timer | None = None
+_invalidations = 0
 
 
 def backend_name(path: str) -> str:
@@ -118,12 +121,21 @@ def tokens(tenant_id: str) -> Tokens | None:
     return _guarded(lambda s: s.tokens(tenant_id), None)
 
 
-def fill(tenant_id: str, tokens: Tokens, value: bytes, ttl: float) -> bool:
-    return _guarded(lambda s: s.fill(tenant_id, tokens, value, ttl), False)
+def fill(tenant_id: str, tokens: Tokens, value: bytes, ttl: float) -> bool | None:
+    """Whether ``tokens`` were still current (the entry is then in the cache, ours or an equal one);
+    None when the cache could not be asked."""
+    return _guarded(lambda s: s.fill(tenant_id, tokens, value, ttl), None)
+
+
+def invalidations() -> int:
+    """How many invalidations this process has made: a change tells a read in flight it may be old."""
+    return _invalidations
 
 
 def invalidate(tenant_ids: Iterable[str]) -> None:
+    global _invalidations
     ids = set(tenant_ids)
+    _invalidations += 1
     if not ids or get_store() is None:
         return
     if not _guarded(lambda s: s.invalidate(ids) is None, False):
@@ -133,7 +145,8 @@ def invalidate(tenant_ids: Iterable[str]) -> None:
 
 
 def invalidate_all(known_ids: Iterable[str]) -> int:
-    global _pending_all
+    global _pending_all, _invalidations
+    _invalidations += 1
     if get_store() is None:
         return 0
     removed = _guarded(lambda s: s.invalidate_all(known_ids), None)
@@ -180,7 +193,7 @@ def _schedule_retry() -> None:
     with _pending_lock:
         if not (_pending or _pending_all) or (_retry_timer is not None and _retry_timer.is_alive()):
             return
-        _retry_timer = threading.Timer(float(conf.get("CACHE_COOLDOWN")) + 0.05, _retry)
+        _retry_timer = threading.Timer(breaker.remaining() + RETRY_MARGIN, _retry)
         _retry_timer.daemon = True
         _retry_timer.start()
 
@@ -197,3 +210,26 @@ def pending() -> tuple[set[str], bool]:
     """The invalidations still owed by this process: tenant ids, and whether a full flush is."""
     with _pending_lock:
         return set(_pending), _pending_all
+
+
+def flush_pending() -> None:
+    """At exit, send what this process still owes: once, past the cool-down. If the cache
+    cannot take it, say so; those entries may then be stale for up to CACHE_TTL."""
+    ids, everything = pending()
+    store = get_store() if ids or everything else None
+    if store is None:
+        return
+    try:
+        _replay(store)
+    except Exception as exc:  # noqa: BLE001 - at exit all that is left is to report it
+        what = ", ".join(sorted(ids)) + (" and of every tenant" if everything else "")
+        logger.error(
+            "could not send the invalidation of %s before exit (%s: %s); stale for up to CACHE_TTL (%ss)",
+            what.removeprefix(" and of "),
+            type(exc).__name__,
+            exc,
+            conf.get("CACHE_TTL"),
+        )
+
+
+atexit.register(flush_pending)

@@ -43,7 +43,8 @@ class DjangoStore:
         with self._lock:
             if self.tokens(tenant_id) != tokens:
                 return False
-            return bool(self.cache.add(self.entry_key(tenant_id), value, ttl))
+            self.cache.add(self.entry_key(tenant_id), value, ttl)
+            return True
 
     def invalidate(self, tenant_ids: Iterable[str]) -> None:
         ids = list(tenant_ids)

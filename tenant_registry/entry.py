@@ -20,6 +20,7 @@ from .interpolation import expression_paths, interpolate_at
 
 logger = logging.getLogger("tenant_registry")
 _warned: set[tuple[str, str]] = set()
+SOURCES = ("database", "yaml", "missing")
 
 
 def encode(tenant_id: str, source: str, status: str, config: dict[str, Any]) -> bytes:
@@ -39,11 +40,27 @@ def decode(tenant_id: str, raw: bytes | str) -> dict[str, Any] | None:
     if (
         not isinstance(entry, dict)
         or entry.get("t") != tenant_id
+        or entry.get("src") not in SOURCES
+        or not isinstance(entry.get("st"), str)
         or not isinstance(entry.get("c"), dict)
         or not isinstance(entry.get("x"), list)
+        or not all(_leads_to_text(entry["c"], path) for path in entry["x"])
     ):
         return None
     return entry
+
+
+def _leads_to_text(doc: Any, path: object) -> bool:
+    """Whether ``path`` is a list of keys and indexes that ends at a string of ``doc``."""
+    if not isinstance(path, list) or not path:
+        return False
+    for step in path:
+        in_dict = isinstance(doc, dict) and isinstance(step, str) and step in doc
+        in_list = isinstance(doc, list) and type(step) is int and 0 <= step < len(doc)
+        if not (in_dict or in_list):
+            return False
+        doc = doc[step]
+    return isinstance(doc, str)
 
 
 def resolve(entry: dict[str, Any], where: str) -> dict[str, Any]:

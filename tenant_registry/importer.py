@@ -132,6 +132,8 @@ def _plan_file(path: Path, stored: dict[str, Stored]) -> Planned:
         raise ConfigFileError(f"{path}: the file name is not a tenant id: {exc}") from None
     if not path.is_file():
         raise ConfigFileError(f"{path}: no such file")
+    if path.is_symlink() and not path.resolve().is_relative_to(path.parent.resolve()):
+        raise ConfigFileError(f"{path}: refusing a link that leaves {path.parent}")
     if tenant_id in conf.get("YAML_ONLY_TENANTS"):
         return Planned(tenant_id, path, "skipped")
     doc = clean_config(tenant_id, yaml_source.load_file(path))

@@ -10,19 +10,21 @@ from __future__ import annotations
 
 import secrets as _random
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
+
+from .ids import ID_RE
 
 GEN_TTL_MS = 7 * 24 * 3600 * 1000
 SCAN_COUNT = 1000
 _FILL = """
 if (redis.call('GET', KEYS[1]) or '') ~= ARGV[1] then return 0 end
 if (redis.call('GET', KEYS[2]) or '') ~= ARGV[2] then return 0 end
-if redis.call('SET', KEYS[3], ARGV[3], 'PX', ARGV[4], 'NX') then return 1 end
-return 0
+redis.call('SET', KEYS[3], ARGV[3], 'PX', ARGV[4], 'NX')
+return 1
 """
 ERRORS: tuple[type[BaseException], ...] = (redis.RedisError, OSError)
 
@@ -33,6 +35,10 @@ def new_token() -> str:
 
 def escape_glob(text: str) -> str:
     return "".join("\\" + ch if ch in "*?[]\\^-" else ch for ch in text)
+
+
+def _is_id(raw: bytes) -> bool:
+    return ID_RE.fullmatch(raw.decode(errors="replace")) is not None
 
 
 class RedisStore:
@@ -67,6 +73,8 @@ class RedisStore:
         return (gen or b"").decode(), (epoch or b"").decode()
 
     def fill(self, tenant_id: str, tokens: tuple[str, str], value: bytes, ttl: float) -> bool:
+        """Add the entry if the tokens are still current; whether they were (an entry already
+        there was filled under the same tokens)."""
         keys = [self.gen_key(tenant_id), self.epoch_key, self.entry_key(tenant_id)]
         return bool(self._fill(keys=keys, args=[tokens[0], tokens[1], value, max(1, int(ttl * 1000))]))
 
@@ -85,12 +93,16 @@ class RedisStore:
         return removed
 
     def _scan_batches(self) -> Iterable[list[bytes]]:
+        """Our entry keys only: another app whose namespace starts with ours (``x:`` and ``x:c:``)
+        matches the pattern too, but the rest of its keys is never a valid id."""
+        prefix = f"{self.ns}c:".encode()
         pattern = escape_glob(self.ns) + "c:*"
         cursor = 0
         while True:
             cursor, keys = self.client.scan(cursor, match=pattern, count=SCAN_COUNT)  # type: ignore[misc]
-            if keys:
-                yield keys
+            ours = [k for k in cast("list[bytes]", keys) if k.startswith(prefix) and _is_id(k[len(prefix) :])]
+            if ours:
+                yield ours
             if cursor == 0:
                 return
 

@@ -38,6 +38,7 @@ class RedisServer:
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="tr-redis-")))
+    appendonly: bool = False  # keep the data across kill() and restart(), like a failover to a replica
 
     @property
     def url(self) -> str:
@@ -47,7 +48,8 @@ class RedisServer:
         binary = shutil.which("redis-server")
         if binary is None:
             raise RuntimeError("redis-server is not installed (apt-get install redis-server)")
-        args = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        args = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
+        args += ["--appendonly", "yes", "--appendfsync", "always"] if self.appendonly else ["--appendonly", "no"]
         self.process = subprocess.Popen([*args, "--dir", str(self.workdir)], stdout=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
@@ -67,6 +69,13 @@ class RedisServer:
             self.process = None
 
     def restart_empty(self) -> None:
+        self.kill()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+        self.workdir.mkdir(parents=True)
+        self.start()
+
+    def restart(self) -> None:
+        """Start again on the same port with the data it had (needs ``appendonly=True``)."""
         self.kill()
         self.start()
 
@@ -108,8 +117,8 @@ class HungServer:
 
 
 @contextlib.contextmanager
-def running_redis() -> Iterator[RedisServer]:
-    server = RedisServer().start()
+def running_redis(*, appendonly: bool = False) -> Iterator[RedisServer]:
+    server = RedisServer(appendonly=appendonly).start()
     try:
         yield server
     finally:

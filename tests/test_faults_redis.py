@@ -1,0 +1,339 @@
+"""Redis faults, produced for real: our own redis-server killed, paused, made read-only or hung."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import redis
+
+from tenant_registry import cache as registry_cache
+from tenant_registry import entry
+from tenant_registry.models import Tenant
+
+from .faults import DJANGO_SCRIPT, SLACK, django_process_env, in_thread, staleness_bound, store, wait_until
+from .services import HungServer, RedisServer, running_redis
+
+pytestmark = [pytest.mark.fault, pytest.mark.django_db(transaction=True)]
+REPO = Path(__file__).resolve().parent.parent
+
+
+def unavailable_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [
+        r.getMessage() for r in caplog.records if r.levelno == logging.WARNING and "is unavailable" in r.getMessage()
+    ]
+
+
+def slow_client(server: RedisServer) -> redis.Redis:
+    return redis.Redis(port=server.port, socket_timeout=10, socket_connect_timeout=2)
+
+
+# 2) no lost invalidation
+
+
+def test_invalidation_sent_while_redis_is_paused_is_replayed(redis_server, use_cache, tenant_factory):
+    use_cache(redis_server.url)
+    tenant_factory("tn_paused", {"v": 1})
+    assert Tenant.objects.get_config("tn_paused")["v"] == 1
+    key = store().entry_key("tn_paused")
+    assert redis_server.client().exists(key)
+
+    redis_server.pause(1.0)
+    Tenant.objects.save_config("tn_paused", {"v": 2})
+    assert registry_cache.pending() == ({"tn_paused"}, False)
+
+    client = slow_client(redis_server)
+    assert wait_until(lambda: not registry_cache.pending()[0], 1.0 + staleness_bound() + SLACK) is not None
+    assert not client.exists(key)
+    assert Tenant.objects.get_config("tn_paused")["v"] == 2
+
+
+def test_invalidation_lost_to_a_killed_redis_is_replayed_when_its_data_comes_back(
+    use_cache, tenant_factory, registry_config
+):
+    """A restart from persistence (or a failover to a replica) brings the old entry back;
+    the invalidation this process still owes removes it without any further write or read."""
+    registry_config(CACHE_COOLDOWN=2.0)
+    with running_redis(appendonly=True) as server:
+        use_cache(server.url)
+        tenant_factory("tn_aof", {"v": 1})
+        Tenant.objects.get_config("tn_aof")
+        key = store().entry_key("tn_aof")
+        gen_key = store().gen_key("tn_aof")
+        old_gen = server.client().get(gen_key)
+
+        server.kill()
+        Tenant.objects.save_config("tn_aof", {"v": 2})
+        assert registry_cache.pending() == ({"tn_aof"}, False)
+        server.restart()
+        client = slow_client(server)
+        assert client.exists(key), "the restarted server should hold the stale entry"
+
+        took = wait_until(lambda: not client.exists(key), staleness_bound() + SLACK)
+        assert took is not None, "the stale entry outlived the documented bound"
+        assert client.get(gen_key) != old_gen
+        assert registry_cache.pending() == (set(), False)
+        assert Tenant.objects.get_config("tn_aof")["v"] == 2
+
+
+def test_invalidation_refused_with_readonly_is_replayed_when_writes_return(use_cache, tenant_factory, caplog):
+    """A failover turns the server into a replica: writes fail with READONLY, reads still work."""
+    with running_redis() as server, running_redis() as primary:
+        use_cache(server.url)
+        tenant_factory("tn_ro", {"v": 1})
+        Tenant.objects.get_config("tn_ro")
+        key = store().entry_key("tn_ro")
+        client = slow_client(server)
+        for name in client.scan_iter(match="*"):
+            primary.client().restore(name, 0, client.dump(name), replace=True)
+        client.replicaof("127.0.0.1", primary.port)
+        assert wait_until(lambda: client.info("replication").get("master_link_status") == "up", 10)
+        assert client.exists(key)
+        with pytest.raises(redis.exceptions.ReadOnlyError):
+            client.set("probe", "1")
+
+        Tenant.objects.save_config("tn_ro", {"v": 2})
+        assert registry_cache.pending() == ({"tn_ro"}, False)
+        assert any("ReadOnlyError" in m for m in unavailable_warnings(caplog))
+        assert Tenant.objects.get_config("tn_ro")["v"] == 2  # the breaker is open: read past the cache
+
+        client.replicaof("NO", "ONE")
+        took = wait_until(lambda: not client.exists(key), staleness_bound() + SLACK)
+        assert took is not None, "the stale entry outlived the documented bound"
+        assert Tenant.objects.get_config("tn_ro")["v"] == 2
+
+
+def test_invalidate_all_while_redis_is_down_is_replayed_when_its_data_comes_back(use_cache, tenant_factory):
+    with running_redis(appendonly=True) as server:
+        use_cache(server.url)
+        for name in ("tn_a", "tn_b"):
+            tenant_factory(name, {"v": 1})
+            Tenant.objects.get_config(name)
+        client = slow_client(server)
+        client.set("foreign:key", "kept")
+        server.kill()
+        assert Tenant.objects.invalidate_all() == 0
+        assert registry_cache.pending() == (set(), True)
+        server.restart()
+        assert client.exists(store().entry_key("tn_a"), store().entry_key("tn_b")) == 2
+
+        took = wait_until(
+            lambda: client.exists(store().entry_key("tn_a"), store().entry_key("tn_b")) == 0, staleness_bound() + SLACK
+        )
+        assert took is not None, "the stale entries outlived the documented bound"
+        assert client.get("foreign:key") == b"kept"
+        assert registry_cache.pending() == (set(), False)
+
+
+EXIT_SCRIPT = (
+    DJANGO_SCRIPT
+    + """
+from tenant_registry import cache
+Tenant.objects.save_config("tn_exit", {"v": 2})
+print("pending", sorted(cache.pending()[0]), flush=True)
+sys.stdin.readline()
+"""
+)
+
+
+def test_a_process_that_exits_owing_an_invalidation_sends_it_on_the_way_out(use_cache, tenant_factory, key_prefix):
+    """A management command that saved while Redis was down must not take the invalidation with it."""
+    with running_redis(appendonly=True) as server:
+        use_cache(server.url)
+        tenant_factory("tn_exit", {"v": 1})
+        Tenant.objects.get_config("tn_exit")
+        key = store().entry_key("tn_exit")
+        server.kill()
+        env = django_process_env(server.url)
+        child = subprocess.Popen(
+            [sys.executable, "-c", EXIT_SCRIPT, key_prefix, "60"],  # no retry timer before exit
+            cwd=REPO,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert child.stdout.readline().strip() == "pending ['tn_exit']"
+        server.restart()
+        assert slow_client(server).exists(key)
+        _out, err = child.communicate("\n", timeout=30)
+        assert child.returncode == 0, err
+        assert not slow_client(server).exists(key)
+
+
+def test_owed_invalidation_that_cannot_be_sent_at_exit_is_logged(use_cache, tenant_factory, key_prefix):
+    with running_redis() as server:
+        use_cache(server.url)
+        tenant_factory("tn_exit", {"v": 1})
+        server.kill()
+        env = django_process_env(server.url)
+        done = subprocess.run(
+            [sys.executable, "-c", EXIT_SCRIPT, key_prefix, "60"],  # no retry timer before exit
+            cwd=REPO,
+            env=env,
+            input="\n",
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        assert "could not send the invalidation of tn_exit" in done.stderr
+
+
+def test_import_command_that_cannot_send_its_invalidation_at_exit_says_so(use_cache, registry_config, tmp_path):
+    """The real command, in its own process, with the default namespace on a Redis of our own."""
+    registry_config(KEY_PREFIX="tenant_config:")
+    with running_redis() as server:
+        use_cache(server.url)
+        server.kill()
+        path = tmp_path / "tn_exit.yaml"
+        path.write_text("client:\n  name: Exit\n")
+        env = django_process_env(server.url)
+        done = subprocess.run(
+            [sys.executable, "manage.py", "import_tenants", str(path)],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout == "tn_exit: created\nImported: 1 created, 0 updated, 0 unchanged, 0 skipped, 0 failed.\n"
+        assert "could not send the invalidation of tn_exit before exit" in done.stderr
+        assert "stale for up to CACHE_TTL (300s)" in done.stderr
+        assert Tenant.objects.get_config("tn_exit")["client"]["name"] == "Exit"
+
+
+# 3) bounded latency
+
+
+def timed_reads(tenant_id: str, count: int, slow_after: float) -> int:
+    slow = 0
+    for _ in range(count):
+        start = time.monotonic()
+        assert Tenant.objects.get_config(tenant_id)["v"] == 1
+        slow += time.monotonic() - start >= slow_after
+    return slow
+
+
+def test_hung_redis_costs_one_timeout_per_cooldown_and_is_used_again_when_it_answers(
+    use_cache, tenant_factory, registry_config, caplog
+):
+    tenant_factory("tn_hung", {"v": 1})
+    registry_config(SOCKET_TIMEOUT=0.4, SOCKET_CONNECT_TIMEOUT=0.4, CACHE_COOLDOWN=1.0)
+    hung = HungServer()
+    try:
+        use_cache(hung.url)
+        assert timed_reads("tn_hung", 40, slow_after=0.4) == 1
+        assert wait_until(lambda: len(hung.accepted) == 1, 1) is not None
+        time.sleep(1.1)
+        assert timed_reads("tn_hung", 40, slow_after=0.4) == 1
+        time.sleep(0.2)
+        assert len(hung.accepted) == 2
+        assert len(unavailable_warnings(caplog)) == 1
+    finally:
+        hung.close()
+
+    server = RedisServer(port=hung.port).start()
+    try:
+        time.sleep(1.1)
+        assert Tenant.objects.get_config("tn_hung")["v"] == 1  # the probe: fills the entry
+        assert server.client().exists(store().entry_key("tn_hung"))
+        assert any("reachable again" in r.getMessage() for r in caplog.records)
+        assert len(unavailable_warnings(caplog)) == 1
+    finally:
+        server.kill()
+
+
+def test_concurrent_callers_each_wait_at_most_one_timeout_when_redis_hangs(use_cache, tenant_factory, registry_config):
+    """Calls already in flight when Redis hangs each time out once; after that none waits until the cool-down ends."""
+    tenant_factory("tn_hung", {"v": 1})
+    registry_config(SOCKET_TIMEOUT=0.4, SOCKET_CONNECT_TIMEOUT=0.4, CACHE_COOLDOWN=5.0)
+    hung = HungServer()
+    try:
+        use_cache(hung.url)
+        start = threading.Barrier(8)
+
+        def reads():
+            start.wait()
+            return timed_reads("tn_hung", 25, slow_after=0.4)
+
+        threads = [in_thread(reads) for _ in range(8)]
+        slow = [join() for join in threads]
+        assert max(slow) == 1
+        assert sum(slow) == len(hung.accepted) <= 8
+    finally:
+        hung.close()
+
+
+def test_killed_redis_is_skipped_then_used_again_after_a_restart(
+    redis_server, use_cache, tenant_factory, caplog, django_assert_num_queries
+):
+    use_cache(redis_server.url)
+    tenant_factory("tn_down", {"v": 1})
+    Tenant.objects.get_config("tn_down")
+    redis_server.kill()
+    for _ in range(20):
+        assert Tenant.objects.get_config("tn_down")["v"] == 1
+    assert registry_cache.breaker.is_open
+    redis_server.start()
+    time.sleep(1.1)
+    Tenant.objects.get_config("tn_down")
+    with django_assert_num_queries(0):
+        assert Tenant.objects.get_config("tn_down")["v"] == 1
+    assert len(unavailable_warnings(caplog)) == 1
+
+
+# 5) corrupt or foreign entries
+
+
+def foreign_entry() -> bytes:
+    return entry.encode("tn_other", "database", "active", {"v": "someone else's"})
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param(b"\xff\xfe\x00garbage", id="garbage-bytes"),
+        pytest.param(b"42", id="number"),
+        pytest.param(b"[1, 2]", id="list"),
+        pytest.param(b'"text"', id="string"),
+        pytest.param(b"\x80\x04\x95pickle", id="pickle-bytes"),
+        pytest.param(foreign_entry(), id="another-tenant"),
+        pytest.param(b'{"t": "tn_bad", "c": {"v": 1}, "x": []}', id="no-source"),
+        pytest.param(
+            b'{"t": "tn_bad", "src": "database", "st": "active", "c": {"v": 1}, "x": [["nope"]]}', id="bad-path"
+        ),
+        pytest.param(
+            b'{"t": "tn_bad", "src": "database", "st": "active", "c": {"v": 1}, "x": [7]}', id="path-not-list"
+        ),
+        pytest.param(
+            b'{"t": "tn_bad", "src": "database", "st": "active", "c": {"v": 1}, "x": [["v"]]}', id="path-to-int"
+        ),
+        pytest.param(b'{"t": "tn_bad", "src": "evil", "st": "active", "c": {"v": 1}, "x": []}', id="unknown-source"),
+    ],
+)
+def test_corrupt_or_foreign_entry_is_a_logged_miss_and_is_overwritten(
+    redis_server, use_cache, tenant_factory, caplog, raw
+):
+    use_cache(redis_server.url)
+    tenant_factory("tn_bad", {"v": 1})
+    key = store().entry_key("tn_bad")
+    redis_server.client().set(key, raw)
+
+    config = Tenant.objects.get_config("tn_bad")
+
+    assert config["v"] == 1
+    assert config["_meta"] == {"source": "database", "tenant_id": "tn_bad", "status": "active"}
+    assert any("tn_bad" in m and "corrupt or foreign" in m for m in (r.getMessage() for r in caplog.records))
+    stored = redis_server.client().get(key)
+    assert stored != raw
+    assert entry.decode("tn_bad", stored)["c"] == {"v": 1}
