@@ -1,14 +1,21 @@
-"""Receivers that invalidate a tenant's cache entry once its change commits."""
+"""Receivers: strip secrets from fixture rows, and invalidate a tenant's entry once its change commits."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from .invalidation import invalidate_on_commit
 from .models import Tenant
+
+
+@receiver(pre_save, sender=Tenant, dispatch_uid="tenant_registry_raw_save")
+def strip_fixture_secrets(sender: type[Tenant], instance: Tenant, raw: bool, **kwargs: Any) -> None:
+    """``loaddata`` saves raw, past ``Tenant.save()``: secrets are stripped here instead."""
+    if raw:
+        instance.strip_secrets()
 
 
 @receiver(post_save, sender=Tenant, dispatch_uid="tenant_registry_saved")

@@ -22,22 +22,29 @@ def config_dir() -> Path:
 
 
 def tenant_file(tenant_id: str) -> Path | None:
-    """The tenant's file inside CONFIG_DIR, or None; links that leave CONFIG_DIR are refused."""
+    """The tenant's file inside CONFIG_DIR, resolved (so a link swapped after this check is not
+    followed), or None; links that leave CONFIG_DIR are refused."""
     validate_id(tenant_id)
     root = config_dir()
     path = root / f"{tenant_id}{SUFFIX}"
     if not path.is_file():
         return None
-    if not path.resolve().is_relative_to(root.resolve()):
+    if not _inside(root, path):
         raise ConfigFileError(f"{path}: refusing a link that leaves CONFIG_DIR ({root})")
-    return path
+    return path.resolve()
+
+
+def _inside(root: Path, path: Path) -> bool:
+    return path.resolve().is_relative_to(root.resolve())
 
 
 def yaml_tenant_ids() -> list[str]:
     root = config_dir()
     if not root.is_dir():
         return []
-    return sorted(p.stem for p in root.glob(f"*{SUFFIX}") if ID_RE.fullmatch(p.stem) and p.is_file())
+    return sorted(
+        p.stem for p in root.glob(f"*{SUFFIX}") if ID_RE.fullmatch(p.stem) and p.is_file() and _inside(root, p)
+    )
 
 
 def read_text(path: Path) -> str:

@@ -85,3 +85,24 @@ def test_rotated_variable_takes_effect_without_invalidation(monkeypatch, django_
     monkeypatch.setenv("ROTATING_KEY", "new")
     with django_assert_num_queries(0):
         assert Tenant.objects.get_config("tn_rotate")["infrastructure"]["openai"]["api_key"] == "new"
+
+
+@pytest.mark.django_db
+def test_fixture_rows_are_stripped_of_secrets(tmp_path):
+    import json
+
+    from django.core.management import call_command
+
+    fields = {
+        "name": "",
+        "status": "active",
+        "config_source": "database",
+        "version": 1,
+        "config": {"email": {"smtp": {"password": "hunter2", "host": "h"}}},
+        "created_at": "2026-01-01T00:00:00Z",
+        "updated_at": "2026-01-01T00:00:00Z",
+    }
+    fixture = tmp_path / "tenants.json"
+    fixture.write_text(json.dumps([{"model": "tenant_registry.tenant", "pk": "tn_fixture", "fields": fields}]))
+    call_command("loaddata", str(fixture), verbosity=0)
+    assert Tenant.objects.get(pk="tn_fixture").config == {"email": {"smtp": {"host": "h"}}}

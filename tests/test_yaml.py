@@ -80,3 +80,12 @@ def test_yaml_file_changes_are_seen_without_restart(config_dir):
 def test_missing_yaml_only_file_is_none(config_dir):
     (config_dir / "example.yaml").unlink()
     assert Tenant.objects.get_config("example") is None
+
+
+def test_links_leaving_config_dir_are_not_listed_or_read(config_dir, tmp_path):
+    outside = tmp_path / "outside.yaml"
+    outside.write_text("client:\n  name: Outside\n")
+    (config_dir / "tn_link.yaml").symlink_to(outside)
+    assert "tn_link" not in Tenant.objects.list_tenants()
+    with pytest.raises(ConfigFileError, match="leaves CONFIG_DIR"):
+        Tenant.objects.get_config("tn_link")
