@@ -15,7 +15,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
-from . import cache, diffs, effective, export, revisions
+from . import cache, diffs, effective, exporter, revisions
 from .exceptions import TenantRegistryError
 from .forms import TenantForm, pretty
 from .models import Tenant
@@ -122,12 +122,13 @@ class TenantAdmin(_ModelAdmin):
 
     @admin.action(description="Export the selected tenants as YAML", permissions=("view",))
     def export_yaml(self, request: HttpRequest, queryset: QuerySet[Tenant]) -> HttpResponse:
-        configs = [(pk, effective.stored_config(Tenant, pk)) for pk in queryset.values_list("pk", flat=True)]
-        if len(configs) == 1:
-            response = HttpResponse(export.to_yaml(*configs[0]), content_type="application/yaml; charset=utf-8")
-            filename = f"{configs[0][0]}.yaml"
+        tenants = list(queryset)
+        if len(tenants) == 1:
+            text = exporter.to_yaml(exporter.document(tenants[0]))
+            response = HttpResponse(text, content_type="application/yaml; charset=utf-8")
+            filename = f"{tenants[0].pk}.yaml"
         else:
-            response = HttpResponse(export.to_zip(configs), content_type="application/zip")
+            response = HttpResponse(exporter.to_zip(tenants), content_type="application/zip")
             filename = "tenants.zip"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response

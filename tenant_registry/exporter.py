@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
+import zipfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -43,3 +46,12 @@ def write(directory: Path, tenant_id: str, text: str) -> Path:
         Path(temporary).unlink(missing_ok=True)
         raise
     return target
+
+
+def to_zip(tenants: Iterable[Tenant]) -> bytes:
+    """A zip of ``<id>.yaml`` files, one per tenant."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for tenant in tenants:
+            archive.writestr(f"{tenant.pk}{yaml_source.SUFFIX}", to_yaml(document(tenant)))
+    return buffer.getvalue()
