@@ -1,12 +1,13 @@
 # make run  : demo on SQLite + LocMem at http://127.0.0.1:8000/admin/
 # make test : the whole suite on PostgreSQL and Redis (DATABASE_URL / REDIS_URL override)
+# make bench: the benchmark table (see benchmarks/__main__.py)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: run test lint typecheck check clean
+.PHONY: run test lint typecheck check clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,3 +36,8 @@ check: lint typecheck test
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache project/db.sqlite3
+
+# make bench : every get_config tier beside its floor, on the real PostgreSQL and Redis (DATABASE_URL / REDIS_URL override)
+bench: $(STAMP)
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/tenant_registry_bench} \
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} $(BIN)/python -m benchmarks

@@ -34,6 +34,10 @@ class Store(Protocol):
     def get(self, tenant_id: str) -> bytes | None: ...
     def tokens(self, tenant_id: str) -> Tokens: ...
     def fill(self, tenant_id: str, tokens: Tokens, value: bytes, ttl: float) -> bool: ...
+    def claim(self, tenant_id: str, owner: str, ttl_ms: int) -> tuple[Tokens, bool]: ...
+    def fill_and_release(self, tenant_id: str, tokens: Tokens, value: bytes, ttl: float, owner: str) -> bool: ...
+    def release(self, tenant_id: str, owner: str) -> None: ...
+    def peek(self, tenant_id: str) -> tuple[bytes | None, bool]: ...
     def invalidate(self, tenant_ids: Iterable[str]) -> None: ...
     def invalidate_all(self, known_ids: Iterable[str]) -> int: ...
     def count(self, known_ids: Iterable[str]) -> int | None: ...
@@ -46,6 +50,8 @@ _pending: set[str] = set()
 _pending_all = False
 _pending_lock = threading.Lock()
 _retry_timer: threading.Timer | None = None
+# Called with the ids (None: every tenant) after each invalidation, whether or not the store took it.
+_listeners: list[Callable[[set[str] | None], None]] = []
 
 
 def backend_name(path: str) -> str:
@@ -101,7 +107,7 @@ def _guarded(operation: Callable[[Store], T], default: T) -> T:
         if _pending or _pending_all:
             _replay(store)
         result = operation(store)
-    except Exception as exc:  # noqa: BLE001 - any cache failure opens the breaker, which logs it
+    except Exception as exc:  # any cache failure opens the breaker, which logs it
         logger.debug("cache operation failed", exc_info=True)
         breaker.failure(mode, exc)
         return default
@@ -110,7 +116,15 @@ def _guarded(operation: Callable[[Store], T], default: T) -> T:
 
 
 def get(tenant_id: str) -> bytes | None:
-    return _guarded(lambda s: s.get(tenant_id), None)
+    store = get_store()
+    if store is None or breaker.is_open or _pending or _pending_all:
+        return _guarded(lambda s: s.get(tenant_id), None)
+    try:  # the closed-breaker fast path of _guarded, without its closures
+        return store.get(tenant_id)
+    except Exception as exc:  # any cache failure opens the breaker, which logs it
+        logger.debug("cache operation failed", exc_info=True)
+        breaker.failure(Pass.NORMAL, exc)
+        return None
 
 
 def tokens(tenant_id: str) -> Tokens | None:
@@ -122,27 +136,61 @@ def fill(tenant_id: str, tokens: Tokens, value: bytes, ttl: float) -> bool:
     return _guarded(lambda s: s.fill(tenant_id, tokens, value, ttl), False)
 
 
+def claim(tenant_id: str, owner: str, ttl_ms: int) -> tuple[Tokens, bool] | None:
+    """Fill tokens plus whether ``owner`` got the tenant's short load lock; None when the cache cannot be used."""
+    return _guarded(lambda s: s.claim(tenant_id, owner, ttl_ms), None)
+
+
+def fill_and_release(tenant_id: str, tokens: Tokens, value: bytes, ttl: float, owner: str) -> bool:
+    return _guarded(lambda s: s.fill_and_release(tenant_id, tokens, value, ttl, owner), False)
+
+
+def release(tenant_id: str, owner: str) -> None:
+    _guarded(lambda s: s.release(tenant_id, owner), None)
+
+
+def peek(tenant_id: str) -> tuple[bytes | None, bool]:
+    """The entry and whether its load lock is held; (None, False) when the cache cannot be used."""
+    return _guarded(lambda s: s.peek(tenant_id), (None, False))
+
+
+def add_listener(listener: Callable[[set[str] | None], None]) -> None:
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def _notify(ids: set[str] | None) -> None:
+    for listener in _listeners:
+        listener(ids)
+
+
 def invalidate(tenant_ids: Iterable[str]) -> None:
     ids = set(tenant_ids)
     if not ids or get_store() is None:
         return
-    if not _guarded(lambda s: s.invalidate(ids) is None, False):
-        with _pending_lock:
-            _pending.update(ids)
-        _schedule_retry()
+    try:
+        if not _guarded(lambda s: s.invalidate(ids) is None, False):
+            with _pending_lock:
+                _pending.update(ids)
+            _schedule_retry()
+    finally:
+        _notify(ids)
 
 
 def invalidate_all(known_ids: Iterable[str]) -> int:
     global _pending_all
     if get_store() is None:
         return 0
-    removed = _guarded(lambda s: s.invalidate_all(known_ids), None)
-    if removed is None:
-        with _pending_lock:
-            _pending_all = True
-        _schedule_retry()
-        return 0
-    return removed
+    try:
+        removed = _guarded(lambda s: s.invalidate_all(known_ids), None)
+        if removed is None:
+            with _pending_lock:
+                _pending_all = True
+            _schedule_retry()
+            return 0
+        return removed
+    finally:
+        _notify(None)
 
 
 def contains(tenant_id: str) -> bool | None:

@@ -33,6 +33,8 @@ DEFAULTS: dict[str, Any] = {
     "SOCKET_TIMEOUT": 0.25,
     "MAX_YAML_BYTES": 1_048_576,
     "MAX_YAML_DEPTH": 32,
+    "L1_ENABLED": True,
+    "L1_MAX_ENTRIES": 10_000,
 }
 
 

@@ -45,6 +45,18 @@ class DjangoStore:
                 return False
             return bool(self.cache.add(self.entry_key(tenant_id), value, ttl))
 
+    def claim(self, tenant_id: str, owner: str, ttl_ms: int) -> tuple[tuple[str, str], bool]:
+        return self.tokens(tenant_id), True
+
+    def fill_and_release(self, tenant_id: str, tokens: tuple[str, str], value: bytes, ttl: float, owner: str) -> bool:
+        return self.fill(tenant_id, tokens, value, ttl)
+
+    def release(self, tenant_id: str, owner: str) -> None:
+        return None
+
+    def peek(self, tenant_id: str) -> tuple[bytes | None, bool]:
+        return self.get(tenant_id), False
+
     def invalidate(self, tenant_ids: Iterable[str]) -> None:
         ids = list(tenant_ids)
         with self._lock:

@@ -9,9 +9,10 @@ import orjson
 from django.db import InterfaceError, OperationalError, connections, router
 from django.db.models import Model
 
-from . import cache, conf, entry, yaml_source
+from . import cache, conf, entry, local_tier, locks, yaml_source
 from .exceptions import ConfigFileError, RegistryUnavailable
 from .invalidation import written_in_transaction
+from .l1 import LocalCache
 from .singleflight import SingleFlight
 
 logger = logging.getLogger("tenant_registry")
@@ -26,14 +27,34 @@ def get_config(model: type[Model], tenant_id: str) -> dict[str, Any] | None:
     using = router.db_for_read(model)
     if written_in_transaction(tenant_id, using):
         return _finish(tenant_id, load(model, tenant_id, using)[0])
+    local = local_tier.current()
+    generation = 0
+    if local is not None:
+        raw = local.get(tenant_id)
+        if raw is not None:
+            return _finish(tenant_id, raw)
+        generation = local.generation  # read before fetching: see LocalCache.put
     raw = cache.get(tenant_id)
     if raw is not None:
         found = entry.decode(tenant_id, raw)
         if found is not None:
+            if local is not None:
+                _keep(local, tenant_id, raw, generation, found)
             return _resolved(found)
         logger.warning("tenant %s: ignoring a corrupt or foreign cache entry; it will be replaced", tenant_id)
         cache.invalidate([tenant_id])
-    return _finish(tenant_id, _flights.do(tenant_id, lambda: _load_and_fill(model, tenant_id, using)))
+    raw = _flights.do(tenant_id, lambda: _load_and_fill(model, tenant_id, using))
+    found = entry.decode(tenant_id, raw)
+    if found is None:
+        return None
+    if local is not None:
+        _keep(local, tenant_id, raw, generation, found)
+    return _resolved(found)
+
+
+def _keep(local: LocalCache, tenant_id: str, raw: bytes, generation: int, found: dict[str, Any]) -> None:
+    ttl = conf.get("NEGATIVE_TTL") if found["src"] == MISSING else conf.get("CACHE_TTL")
+    local.put(tenant_id, raw, generation, float(ttl))
 
 
 def from_yaml_only(tenant_id: str) -> dict[str, Any] | None:
@@ -56,11 +77,27 @@ def _resolved(found: dict[str, Any], where: str | None = None) -> dict[str, Any]
 
 
 def _load_and_fill(model: type[Model], tenant_id: str, using: str) -> bytes:
-    tokens = cache.tokens(tenant_id)
-    raw, missing = load(model, tenant_id, using)
-    if tokens is not None:
-        ttl = conf.get("NEGATIVE_TTL") if missing else conf.get("CACHE_TTL")
-        cache.fill(tenant_id, tokens, raw, float(ttl))
+    """Load and fill, unless another process holds the tenant's load lock and fills it meanwhile."""
+    owner = locks.new_owner()
+    claimed = cache.claim(tenant_id, owner, locks.LOCK_TTL_MS)
+    if claimed is None:
+        return load(model, tenant_id, using)[0]
+    tokens, owned = claimed
+    if not owned:
+        raw = locks.wait_for_fill(tenant_id)
+        if raw is not None:
+            return raw
+    try:
+        raw, missing = load(model, tenant_id, using)
+    except BaseException:
+        if owned:
+            cache.release(tenant_id, owner)
+        raise
+    ttl = float(conf.get("NEGATIVE_TTL") if missing else conf.get("CACHE_TTL"))
+    if owned:
+        cache.fill_and_release(tenant_id, tokens, raw, ttl, owner)
+    else:
+        cache.fill(tenant_id, tokens, raw, ttl)
     return raw
 
 
@@ -84,7 +121,8 @@ def _yaml_doc(tenant_id: str, *, required: bool) -> dict[str, Any] | None:
     path = yaml_source.tenant_file(tenant_id)
     if path is None:
         if required:
-            raise ConfigFileError(f"tenant {tenant_id}: config_source is yaml but {yaml_source.config_dir()}/{tenant_id}.yaml does not exist")
+            missing = f"{yaml_source.config_dir()}/{tenant_id}{yaml_source.SUFFIX}"
+            raise ConfigFileError(f"tenant {tenant_id}: config_source is yaml but {missing} does not exist")
         return None
     return yaml_source.load_file(path)
 
