@@ -45,8 +45,8 @@ class DjangoStore:
                 return False
             return bool(self.cache.add(self.entry_key(tenant_id), value, ttl))
 
-    def claim(self, tenant_id: str, owner: str, ttl_ms: int) -> tuple[tuple[str, str], bool]:
-        return self.tokens(tenant_id), True
+    def claim(self, tenant_id: str, owner: str, ttl_ms: int) -> tuple[tuple[str, str], bool, bytes | None]:
+        return self.tokens(tenant_id), True, self.get(tenant_id)
 
     def fill_and_release(self, tenant_id: str, tokens: tuple[str, str], value: bytes, ttl: float, owner: str) -> bool:
         return self.fill(tenant_id, tokens, value, ttl)

@@ -82,7 +82,9 @@ def _load_and_fill(model: type[Model], tenant_id: str, using: str) -> bytes:
     claimed = cache.claim(tenant_id, owner, locks.LOCK_TTL_MS)
     if claimed is None:
         return load(model, tenant_id, using)[0]
-    tokens, owned = claimed
+    tokens, owned, found = claimed
+    if found is not None and entry.decode(tenant_id, found) is not None:
+        return found  # filled by another reader between our miss and our claim
     if not owned:
         raw = locks.wait_for_fill(tenant_id)
         if raw is not None:

@@ -32,8 +32,10 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 """
 _CLAIM = """
-local locked = redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[2], 'NX') and 1 or 0
-return {redis.call('GET', KEYS[1]) or '', redis.call('GET', KEYS[2]) or '', locked}
+local found = redis.call('GET', KEYS[4])
+local locked = 0
+if not found and redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[2], 'NX') then locked = 1 end
+return {redis.call('GET', KEYS[1]) or '', redis.call('GET', KEYS[2]) or '', locked, found or ''}
 """
 _FILL_AND_RELEASE = (
     """
@@ -102,11 +104,12 @@ class RedisStore:
         keys = [self.gen_key(tenant_id), self.epoch_key, self.entry_key(tenant_id)]
         return bool(self._fill(keys=keys, args=[tokens[0], tokens[1], value, max(1, int(ttl * 1000))]))
 
-    def claim(self, tenant_id: str, owner: str, ttl_ms: int) -> tuple[tuple[str, str], bool]:
-        """The fill tokens, and whether ``owner`` now holds the tenant's load lock (one round trip)."""
-        keys = [self.gen_key(tenant_id), self.epoch_key, self.lock_key(tenant_id)]
-        gen, epoch, locked = self._claim(keys=keys, args=[owner, ttl_ms])  # type: ignore[misc]
-        return (gen.decode(), epoch.decode()), bool(locked)
+    def claim(self, tenant_id: str, owner: str, ttl_ms: int) -> tuple[tuple[str, str], bool, bytes | None]:
+        """In one round trip: the fill tokens, whether ``owner`` now holds the tenant's load lock,
+        and the entry if another reader filled it since this one missed (then no lock is taken)."""
+        keys = [self.gen_key(tenant_id), self.epoch_key, self.lock_key(tenant_id), self.entry_key(tenant_id)]
+        gen, epoch, locked, found = self._claim(keys=keys, args=[owner, ttl_ms])  # type: ignore[misc]
+        return (gen.decode(), epoch.decode()), bool(locked), found or None
 
     def fill_and_release(self, tenant_id: str, tokens: tuple[str, str], value: bytes, ttl: float, owner: str) -> bool:
         """:meth:`fill`, releasing ``owner``'s load lock in the same round trip."""
