@@ -104,7 +104,8 @@ def redis_hits(size: str, hot_id: str, samples: int) -> list[Row]:
 
 
 def misses(size: str, ids: list[str], samples: int) -> list[Row]:
-    """A miss (Redis and L1 emptied before each sample, untimed) beside a raw SELECT and the ORM."""
+    """A miss (Redis and L1 emptied before each sample, untimed) beside a raw SELECT and the ORM;
+    with the L1 on (the default) and off (one more Redis round trip: the GET before the claim)."""
     from tenant_registry.models import Tenant as Model
 
     table = Model._meta.db_table
@@ -124,14 +125,20 @@ def misses(size: str, ids: list[str], samples: int) -> list[Row]:
     floor = Case("raw SELECT", lambda: conn.execute(sql, [next(cycle)]).fetchone())
     orm = Case("ORM get", lambda: Model.objects.get(pk=next(cycle)))
     ours = Case("get_config miss", lambda: Tenant.objects.get_config(current[0]), prepare=cold)
+    without_l1 = Case("get_config miss, L1 off", lambda: Tenant.objects.get_config(current[0]), prepare=cold)
+    orm_again = Case("ORM get", lambda: Model.objects.get(pk=next(cycle)))
     with _registry(L1_ENABLED=True):
         Tenant.objects.get_config(ids[0])
         _wait_live()
         interleaved([floor, orm, ours], samples, warmup=20)
+    with _registry(L1_ENABLED=False):
+        Tenant.objects.get_config(ids[0])
+        interleaved([orm_again, without_l1], samples // 2, warmup=20)
     conn.close()
     return [
         Row("floor: psycopg SELECT by pk", size, floor),
         Row("peer: ORM Tenant.objects.get(pk=)", size, orm, floor),
         Row("get_config miss (DB read + fill)", size, ours, orm, 1.0),
         Row("get_config miss vs raw SELECT", size, ours, floor),
+        Row("get_config miss, L1 off (info)", size, without_l1, orm_again),
     ]

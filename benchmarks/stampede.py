@@ -43,14 +43,14 @@ class Readers:
 
         from tenant_registry.models import Tenant
 
-        connection.ensure_connection()
-        while True:
+        while True:  # connections open lazily and close after each trial: only a reader that queries holds one
             self._start.wait()
             if self._stop:
                 return
             time.sleep(max(0.0, self._at - time.time()))
             with connection.execute_wrapper(self._count):
                 Tenant.objects.get_config(self._tenant)
+            connection.close()
             self._done.wait()
 
     def trial(self, tenant_id: str, at: float) -> int:
@@ -93,7 +93,7 @@ def across_processes(tenant_ids: list[str], processes: int = 2) -> list[int]:
     context = multiprocessing.get_context("spawn")
     tasks = [context.Queue() for _ in range(processes)]
     results = [context.Queue() for _ in range(processes)]
-    children = [context.Process(target=_child, args=(tasks[i], results[i])) for i in range(processes)]
+    children = [context.Process(target=_child, args=(tasks[i], results[i]), daemon=True) for i in range(processes)]
     for child in children:
         child.start()
     for queue in results:

@@ -24,13 +24,20 @@ _warned: set[tuple[str, str]] = set()
 
 
 def encode(tenant_id: str, source: str, status: str, config: dict[str, Any]) -> bytes:
+    return build(tenant_id, source, status, config)[0]
+
+
+def build(tenant_id: str, source: str, status: str, config: dict[str, Any]) -> tuple[bytes, dict[str, Any]]:
+    """The entry's bytes, and the entry itself: what decoding them gives, built on ``config``
+    (so private only if ``config`` is)."""
     paths: list[Path] = []
     stripped = config
     if _scan_sections(config, secrets.secret_name_test(), secrets.secret_key_needles(), paths):
         stripped, removed = secrets.strip(config)
         logger.warning("tenant %s: dropped literal secrets at %s from %s", tenant_id, ", ".join(removed), source)
         paths = list(expression_paths(stripped))
-    return orjson.dumps({"t": tenant_id, "src": source, "st": status, "x": paths, "c": stripped})
+    built = {"t": tenant_id, "src": source, "st": status, "x": paths, "c": stripped}
+    return orjson.dumps(built), built
 
 
 def _scan_sections(

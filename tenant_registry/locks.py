@@ -3,6 +3,8 @@ briefly for its fill, then read the database themselves if it does not come."""
 
 from __future__ import annotations
 
+import itertools
+import os
 import secrets as _random
 import time
 
@@ -14,8 +16,13 @@ FIRST_POLL = 0.002
 LAST_POLL = 0.02
 
 
+_process = _random.token_hex(6)
+_counter = itertools.count()
+
+
 def new_owner() -> str:
-    return _random.token_hex(8)
+    """A token no other load in any process holds: this process's random id, its pid and a counter."""
+    return f"{_process}-{os.getpid()}-{next(_counter)}"
 
 
 def wait_for_fill(tenant_id: str) -> bytes | None:

@@ -31,7 +31,7 @@ class Subscriber(threading.Thread):
     """Keeps ``local`` in step with ``channel``; reconnects after ``retry`` seconds."""
 
     def __init__(
-        self, client: redis.Redis, channel: str, local: LocalCache, *, ping_every: float = 0.25, retry: float = 0.2
+        self, client: redis.Redis, channel: str, local: LocalCache, *, ping_every: float = 0.05, retry: float = 0.2
     ) -> None:
         super().__init__(name=f"tenant-registry-l1 {channel}", daemon=True)
         self.client = client

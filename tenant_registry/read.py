@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 import orjson
@@ -16,7 +17,7 @@ from .l1 import LocalCache
 from .singleflight import SingleFlight
 
 logger = logging.getLogger("tenant_registry")
-_flights: SingleFlight[bytes] = SingleFlight()
+_flights: SingleFlight[tuple[bytes, dict[str, Any] | None, int]] = SingleFlight()
 MISSING = "missing"
 
 
@@ -29,27 +30,36 @@ def get_config(model: type[Model], tenant_id: str) -> dict[str, Any] | None:
         return _finish(tenant_id, load(model, tenant_id, using)[0])
     local = local_tier.current()
     generation = 0
+    probe = True
     if local is not None:
         raw = local.get(tenant_id)
         if raw is not None:
             return _finish(tenant_id, raw)
         generation = local.generation  # read before fetching: see LocalCache.put
-    raw = cache.get(tenant_id)
-    if raw is not None:
-        found = entry.decode(tenant_id, raw)
-        if found is not None:
-            if local is not None:
-                _keep(local, tenant_id, raw, generation, found)
-            return _resolved(found)
-        logger.warning("tenant %s: ignoring a corrupt or foreign cache entry; it will be replaced", tenant_id)
-        cache.invalidate([tenant_id])
-    raw = _flights.do(tenant_id, lambda: _load_and_fill(model, tenant_id, using))
-    found = entry.decode(tenant_id, raw)
+        # A miss of a live L1 is rare enough to read Redis through the claim, which also
+        # takes the load lock when the entry is missing: one round trip fewer on a miss.
+        probe = not local.live
+    if probe:
+        raw = cache.get(tenant_id)
+        if raw is not None:
+            found = entry.decode(tenant_id, raw)
+            if found is not None:
+                if local is not None:
+                    _keep(local, tenant_id, raw, generation, found)
+                return _resolved(found)
+            _drop_corrupt(tenant_id)
+    raw, built, leader = _flights.do(tenant_id, lambda: _load_and_fill(model, tenant_id, using))
+    found = built if leader == threading.get_ident() else entry.decode(tenant_id, raw)
     if found is None:
         return None
     if local is not None:
         _keep(local, tenant_id, raw, generation, found)
     return _resolved(found)
+
+
+def _drop_corrupt(tenant_id: str) -> None:
+    logger.warning("tenant %s: ignoring a corrupt or foreign cache entry; it will be replaced", tenant_id)
+    cache.invalidate([tenant_id])
 
 
 def _keep(local: LocalCache, tenant_id: str, raw: bytes, generation: int, found: dict[str, Any]) -> None:
@@ -76,21 +86,33 @@ def _resolved(found: dict[str, Any], where: str | None = None) -> dict[str, Any]
     return entry.resolve(found, where or f"tenant {found['t']}")
 
 
-def _load_and_fill(model: type[Model], tenant_id: str, using: str) -> bytes:
-    """Load and fill, unless another process holds the tenant's load lock and fills it meanwhile."""
+Loaded = tuple[bytes, dict[str, Any] | None, int]
+
+
+def _load_and_fill(model: type[Model], tenant_id: str, using: str) -> Loaded:
+    """The entry's bytes, its decoded form (private to the calling thread, the single-flight
+    leader, whose ident comes third), loaded and filled unless another process holds the
+    tenant's load lock and fills it meanwhile."""
+    leader = threading.get_ident()
     owner = locks.new_owner()
     claimed = cache.claim(tenant_id, owner, locks.LOCK_TTL_MS)
     if claimed is None:
-        return load(model, tenant_id, using)[0]
+        raw, _, built = _load(model, tenant_id, using)
+        return raw, built, leader
     tokens, owned, found = claimed
-    if found is not None and entry.decode(tenant_id, found) is not None:
-        return found  # filled by another reader between our miss and our claim
+    if found is not None:
+        decoded = entry.decode(tenant_id, found)
+        if decoded is not None:
+            return found, decoded, leader
+        _drop_corrupt(tenant_id)
+        raw, _, built = _load(model, tenant_id, using)
+        return raw, built, leader
     if not owned:
-        raw = locks.wait_for_fill(tenant_id)
-        if raw is not None:
-            return raw
+        waited = locks.wait_for_fill(tenant_id)
+        if waited is not None:
+            return waited, None, 0
     try:
-        raw, missing = load(model, tenant_id, using)
+        raw, missing, built = _load(model, tenant_id, using)
     except BaseException:
         if owned:
             cache.release(tenant_id, owner)
@@ -100,23 +122,33 @@ def _load_and_fill(model: type[Model], tenant_id: str, using: str) -> bytes:
         cache.fill_and_release(tenant_id, tokens, raw, ttl, owner)
     else:
         cache.fill(tenant_id, tokens, raw, ttl)
-    return raw
+    return raw, built, leader
 
 
 def load(model: type[Model], tenant_id: str, using: str) -> tuple[bytes, bool]:
     """The entry for a tenant from the database, else its YAML file, else a "missing" entry
     (and whether it is the missing one)."""
+    raw, missing, _ = _load(model, tenant_id, using)
+    return raw, missing
+
+
+def _load(model: type[Model], tenant_id: str, using: str) -> tuple[bytes, bool, dict[str, Any]]:
+    """:func:`load`, plus the entry as a private dict (what decoding the bytes would give)."""
     row = _select(model, tenant_id, using)
     if row is not None:
         status, source, config = row
         if source == "yaml":
-            return entry.encode(tenant_id, "yaml", status, _yaml_doc(tenant_id, required=True) or {}), False
+            raw, built = entry.build(tenant_id, "yaml", status, _yaml_doc(tenant_id, required=True) or {})
+            return raw, False, built
         doc = orjson.loads(config) if isinstance(config, str | bytes) else config
-        return entry.encode(tenant_id, "database", status, doc if isinstance(doc, dict) else {}), False
+        raw, built = entry.build(tenant_id, "database", status, doc if isinstance(doc, dict) else {})
+        return raw, False, built
     doc = _yaml_doc(tenant_id, required=False)
     if doc is None:
-        return entry.encode(tenant_id, MISSING, "", {}), True
-    return entry.encode(tenant_id, "yaml", "active", doc), False
+        raw, built = entry.build(tenant_id, MISSING, "", {})
+        return raw, True, built
+    raw, built = entry.build(tenant_id, "yaml", "active", doc)
+    return raw, False, built
 
 
 def _yaml_doc(tenant_id: str, *, required: bool) -> dict[str, Any] | None:

@@ -59,7 +59,6 @@ def stampede(tenant_id: str, threads: int) -> None:
         return execute(sql, params, many, context)
 
     def read() -> None:
-        connection.ensure_connection()
         go.wait()
         barrier.wait()
         with connection.execute_wrapper(count):

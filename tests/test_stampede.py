@@ -38,7 +38,6 @@ def read_together(tenant_id: str, threads: int, counter: QueryCounter) -> list[A
     barrier = threading.Barrier(threads)
 
     def read() -> None:
-        connection.ensure_connection()
         try:
             barrier.wait()
             with connection.execute_wrapper(counter):
