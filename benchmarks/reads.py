@@ -52,7 +52,7 @@ def _registry(**values: object) -> override_settings:
 def _wait_live(timeout: float = 5.0) -> None:
     local = local_tier.current()
     deadline = time.monotonic() + timeout
-    while local is None or not local.live:
+    while local is None or not local.trusted:
         if time.monotonic() > deadline:
             raise RuntimeError("the invalidation channel did not come up")
         time.sleep(0.01)

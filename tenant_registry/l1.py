@@ -3,6 +3,12 @@
 Every invalidation bumps :attr:`LocalCache.generation`; a reader notes it before it fetches
 and :meth:`LocalCache.put` refuses the bytes when it moved meanwhile, so an entry read before
 an invalidation arrived can never be inserted after it.
+
+Being subscribed is not enough: a message can sit unread in the socket while the subscriber
+thread waits for the GIL. The subscriber pings through the channel, and Redis answers a ping
+only after every message published before it, so once the answer to a ping sent at ``p`` is
+handled, every invalidation published before ``p`` has been applied. Readers trust the tier
+only until :attr:`LocalCache.fresh_until` (that ``p`` plus the allowed staleness).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ class LocalCache:
         self.max_entries = max(1, int(max_entries))
         self.generation = 0
         self.live = False
+        self.fresh_until = 0.0
         self._entries: OrderedDict[str, tuple[bytes, float]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -28,13 +35,22 @@ class LocalCache:
     def __contains__(self, tenant_id: object) -> bool:
         return tenant_id in self._entries
 
+    @property
+    def trusted(self) -> bool:
+        return self.live and monotonic() < self.fresh_until
+
+    def confirm(self, sent: float, staleness: float) -> None:
+        """Every invalidation published before ``sent`` (monotonic) has been applied."""
+        self.fresh_until = max(self.fresh_until, sent + staleness)
+
     def get(self, tenant_id: str) -> bytes | None:
-        if not self.live:
+        now = monotonic()
+        if not self.live or now >= self.fresh_until:
             return None
         hit = self._entries.get(tenant_id)
         if hit is None:
             return None
-        if hit[1] < monotonic():
+        if hit[1] < now:
             self.discard([tenant_id])
             return None
         with suppress(KeyError):  # dropped by an invalidation just now; the bytes were current when read
@@ -68,3 +84,4 @@ class LocalCache:
             self.generation += 1
             self._entries.clear()
             self.live = live
+            self.fresh_until = 0.0

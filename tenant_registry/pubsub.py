@@ -3,7 +3,9 @@ subscriber thread per process drops what it names from the in-process tier.
 
 Messages are tenant ids separated by spaces, or ``*`` for everything. The subscriber marks
 the tier live only once its subscription is confirmed, and not live as soon as the
-connection fails or stops answering its pings.
+connection fails or stops answering. Its pings, every ``STALENESS / 3``, are what keep the
+tier trusted (see l1.py): a reader never uses an entry that may have missed an invalidation
+published more than ``STALENESS`` ago.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from typing import Any
 
 import redis
@@ -19,6 +22,8 @@ from .l1 import LocalCache
 
 logger = logging.getLogger("tenant_registry")
 ALL = "*"
+STALENESS = 0.075  # seconds; plus the writer's own publish latency, within the 100 ms promised
+DEAD_AFTER = 1.0  # seconds without an answer before reconnecting (freshness does not wait for it)
 ERRORS: tuple[type[BaseException], ...] = (redis.RedisError, OSError, ValueError)
 
 
@@ -31,7 +36,13 @@ class Subscriber(threading.Thread):
     """Keeps ``local`` in step with ``channel``; reconnects after ``retry`` seconds."""
 
     def __init__(
-        self, client: redis.Redis, channel: str, local: LocalCache, *, ping_every: float = 0.05, retry: float = 0.2
+        self,
+        client: redis.Redis,
+        channel: str,
+        local: LocalCache,
+        *,
+        ping_every: float = STALENESS / 3,
+        retry: float = 0.2,
     ) -> None:
         super().__init__(name=f"tenant-registry-l1 {channel}", daemon=True)
         self.client = client
@@ -61,26 +72,28 @@ class Subscriber(threading.Thread):
             self._stop_event.wait(self.retry)
 
     def _listen(self, pubsub: Any) -> None:
-        heard = time.monotonic()
-        pinged = heard
+        sent: deque[float] = deque()
+        pinged = 0.0
         while not self._stop_event.is_set():
             message = pubsub.get_message(timeout=self.ping_every / 2)
-            now = time.monotonic()
             if message is not None:
-                heard = now
-                self._handle(message)
-            if now - heard > 3 * self.ping_every:
-                raise ConnectionError(f"no answer on {self.channel} for {now - heard:.2f}s")
-            if now - pinged >= self.ping_every:
+                self._handle(message, sent)
+            now = time.monotonic()
+            if sent and now - sent[0] > DEAD_AFTER:
+                raise ConnectionError(f"no answer on {self.channel} for {now - sent[0]:.2f}s")
+            if self.local.live and now - pinged >= self.ping_every:
+                sent.append(now)
                 pubsub.ping()
                 pinged = now
 
-    def _handle(self, message: dict[str, Any]) -> None:
+    def _handle(self, message: dict[str, Any], sent: deque[float]) -> None:
         kind = message["type"]
         if kind == "subscribe":
             self.local.set_live(True)
         elif kind == "message":
             self.local.discard(decode(message["data"]))
+        elif kind == "pong" and sent:
+            self.local.confirm(sent.popleft(), STALENESS)
 
 
 def _close(pubsub: Any) -> None:

@@ -23,7 +23,7 @@ def wait_live(timeout: float = 5.0) -> LocalCache:
     deadline = time.monotonic() + timeout
     while True:
         local = local_tier.current()
-        if local is not None and local.live:
+        if local is not None and local.trusted:
             return local
         assert time.monotonic() < deadline, "the invalidation channel did not come up"
         time.sleep(0.01)

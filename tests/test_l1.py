@@ -154,6 +154,7 @@ def test_the_tier_keeps_the_most_recently_used_entries_up_to_its_bound(registry_
 def test_a_fill_read_before_an_invalidation_is_refused() -> None:
     local = LocalCache(10)
     local.set_live(True)
+    local.confirm(time.monotonic(), 60)
     generation = local.generation
     local.discard(["tn_a"])
     assert not local.put("tn_a", b"old", generation, 60)
@@ -164,9 +165,24 @@ def test_a_fill_read_before_an_invalidation_is_refused() -> None:
 def test_nothing_is_served_or_kept_while_not_live() -> None:
     local = LocalCache(10)
     local.set_live(True)
+    local.confirm(time.monotonic(), 60)
     local.put("tn_a", b"x", local.generation, 60)
     local.set_live(False)
     assert local.get("tn_a") is None
     assert not local.put("tn_a", b"x", local.generation, 60)
     local.set_live(True)
+    local.confirm(time.monotonic(), 60)
     assert local.get("tn_a") is None
+
+
+def test_an_entry_is_not_served_once_the_channel_has_not_confirmed_it_recently() -> None:
+    """A live subscription whose thread has not handled a recent ping may hold unread invalidations."""
+    local = LocalCache(10)
+    local.set_live(True)
+    local.confirm(time.monotonic(), 60)
+    assert local.put("tn_a", b"x", local.generation, 60)
+    assert local.get("tn_a") == b"x"
+    local.fresh_until = time.monotonic() - 0.001
+    assert local.get("tn_a") is None
+    local.confirm(time.monotonic(), 60)
+    assert local.get("tn_a") == b"x"
