@@ -152,7 +152,8 @@ def release(tenant_id: str, owner: str) -> None:
 
 def peek(tenant_id: str) -> tuple[bytes | None, bool]:
     """The entry and whether its load lock is held; (None, False) when the cache cannot be used."""
-    return _guarded(lambda s: s.peek(tenant_id), (None, False))
+    unavailable: tuple[bytes | None, bool] = (None, False)
+    return _guarded(lambda s: s.peek(tenant_id), unavailable)
 
 
 def add_listener(listener: Callable[[set[str] | None], None]) -> None:

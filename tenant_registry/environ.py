@@ -18,7 +18,7 @@ class Environ(Mapping[str, str]):
         if not isinstance(data, dict):
             return os.environ.get(name, default)
         value = data.get(_encoded(name))
-        return default if value is None else os.environ.decodevalue(value)  # type: ignore[attr-defined]
+        return default if value is None else os.environ.decodevalue(value)
 
     def __getitem__(self, name: str) -> str:
         return os.environ[name]
@@ -32,7 +32,7 @@ class Environ(Mapping[str, str]):
 
 @lru_cache(maxsize=4096)
 def _encoded(name: str) -> object:
-    return os.environ.encodekey(name)  # type: ignore[attr-defined]
+    return os.environ.encodekey(name)
 
 
 environ = Environ()

@@ -58,7 +58,7 @@ class Subscriber(threading.Thread):
     def run(self) -> None:
         was_up = False
         while not self._stop_event.is_set():
-            pubsub = self.client.pubsub()
+            pubsub = self.client.pubsub()  # type: ignore[no-untyped-call]
             try:
                 pubsub.subscribe(self.channel)
                 self._listen(pubsub)

@@ -108,13 +108,13 @@ class RedisStore:
         """In one round trip: the fill tokens, whether ``owner`` now holds the tenant's load lock,
         and the entry if another reader filled it since this one missed (then no lock is taken)."""
         keys = [self.gen_key(tenant_id), self.epoch_key, self.lock_key(tenant_id), self.entry_key(tenant_id)]
-        gen, epoch, locked, found = self._claim(keys=keys, args=[owner, ttl_ms])  # type: ignore[misc]
+        gen, epoch, locked, found = self._claim(keys=keys, args=[owner, ttl_ms])
         return (gen.decode(), epoch.decode()), bool(locked), found or None
 
     def fill_and_release(self, tenant_id: str, tokens: tuple[str, str], value: bytes, ttl: float, owner: str) -> bool:
         """:meth:`fill`, releasing ``owner``'s load lock in the same round trip."""
         keys = [self.gen_key(tenant_id), self.epoch_key, self.entry_key(tenant_id), self.lock_key(tenant_id)]
-        args = [tokens[0], tokens[1], value, max(1, int(ttl * 1000)), owner]
+        args: list[bytes | str | int] = [tokens[0], tokens[1], value, max(1, int(ttl * 1000)), owner]
         return bool(self._fill_and_release(keys=keys, args=args))
 
     def release(self, tenant_id: str, owner: str) -> None:
