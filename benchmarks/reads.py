@@ -74,11 +74,24 @@ def hits(size: str, hot_id: str, yaml_id: str, samples: int) -> list[Row]:
         l1_case = Case("get_config, L1 hit", lambda: Tenant.objects.get_config(hot_id))
         yaml_case = Case("get_config, YAML-only tenant", lambda: Tenant.objects.get_config(yaml_id))
         interleaved([dict_case, loads_case, l1_case, yaml_case], samples)
+        local = local_tier.current()
+        assert local is not None
+        key = cache.get_store().entry_key(hot_id)  # type: ignore[union-attr]
+        client = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
+        floor = Case("raw GET + json.loads", lambda: json.loads(client.get(key)))  # type: ignore[arg-type]
+        after_miss = Case(
+            "get_config, L1 miss then Redis hit",
+            lambda: Tenant.objects.get_config(hot_id),
+            prepare=lambda: local.discard([hot_id]),
+        )
+        interleaved([floor, after_miss], samples // 4)
+        client.close()
     return [
         Row("floor: dict lookup", size, dict_case),
         Row("floor: orjson.loads of the entry", size, loads_case),
         Row("get_config hit, L1 (in-process)", size, l1_case, loads_case, 3.0),
         Row("get_config hit, YAML-only tenant", size, yaml_case, loads_case),
+        Row("get_config, L1 miss -> Redis hit (info)", size, after_miss, floor),
     ]
 
 

@@ -33,9 +33,9 @@ return 0
 """
 _CLAIM = """
 local found = redis.call('GET', KEYS[4])
-local locked = 0
-if not found and redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[2], 'NX') then locked = 1 end
-return {redis.call('GET', KEYS[1]) or '', redis.call('GET', KEYS[2]) or '', locked, found or ''}
+if found then return {'', '', 0, found} end
+local locked = redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[2], 'NX') and 1 or 0
+return {redis.call('GET', KEYS[1]) or '', redis.call('GET', KEYS[2]) or '', locked, ''}
 """
 _FILL_AND_RELEASE = (
     """
