@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -34,3 +35,26 @@ def test_invalidate_all_removes_every_entry_of_ours_and_nothing_else(raw_redis: 
     assert raw_redis.exists(*foreign) == len(foreign)
     assert Tenant.objects.cache_info()["cached_tenants"] == 0
     raw_redis.unlink(*foreign)
+
+
+def test_a_replayed_invalidation_is_published_too(redis_server: Any, use_cache: Any) -> None:
+    use_cache(redis_server.url)
+    store = cache.get_store()
+    assert store is not None
+    channel = store.channel  # type: ignore[attr-defined]
+    redis_server.kill()
+    Tenant.objects.invalidate("tn_owed")
+    assert cache.pending() == ({"tn_owed"}, False)
+    redis_server.start()
+    listener = redis_server.client().pubsub()
+    listener.subscribe(channel)
+    assert listener.get_message(timeout=1)["type"] == "subscribe"
+    message = None
+    deadline = time.monotonic() + 5
+    while message is None and time.monotonic() < deadline:
+        cache.contains("tn_owed")  # any call replays what is owed once the breaker lets it through
+        message = listener.get_message(timeout=0.1)
+    assert message is not None
+    assert message["data"] == b"tn_owed"
+    assert cache.pending() == (set(), False)
+    listener.close()
