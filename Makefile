@@ -1,12 +1,13 @@
 # make run  : demo on SQLite + LocMem at http://127.0.0.1:8000/admin/
 # make test : the whole suite on PostgreSQL and Redis (DATABASE_URL / REDIS_URL override)
+# make bench: the benchmark table (see benchmarks/__main__.py)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: run test lint typecheck check clean soak
+.PHONY: run test lint typecheck check clean soak bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,3 +41,8 @@ clean:
 #             (SOAK_SECONDS, default 60; DATABASE_URL names the soak database, created if missing)
 soak: $(STAMP)
 	DJANGO_SETTINGS_MODULE=project.test_settings $(BIN)/python -m tests.soak
+
+# make bench : every get_config tier beside its floor, on the real PostgreSQL and Redis (DATABASE_URL / REDIS_URL override)
+bench: $(STAMP)
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/tenant_registry_bench} \
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} $(BIN)/python -m benchmarks

@@ -36,6 +36,10 @@ class Store(Protocol):
     def get(self, tenant_id: str) -> bytes | None: ...
     def tokens(self, tenant_id: str) -> Tokens: ...
     def fill(self, tenant_id: str, tokens: Tokens, value: bytes, ttl: float) -> bool: ...
+    def claim(self, tenant_id: str, owner: str, ttl_ms: int) -> tuple[Tokens, bool, bytes | None]: ...
+    def fill_and_release(self, tenant_id: str, tokens: Tokens, value: bytes, ttl: float, owner: str) -> bool: ...
+    def release(self, tenant_id: str, owner: str) -> None: ...
+    def peek(self, tenant_id: str) -> tuple[bytes | None, bool]: ...
     def invalidate(self, tenant_ids: Iterable[str]) -> None: ...
     def invalidate_all(self, known_ids: Iterable[str]) -> int: ...
     def count(self, known_ids: Iterable[str]) -> int | None: ...
@@ -49,6 +53,8 @@ _pending_all = False
 _pending_lock = threading.Lock()
 _retry_timer: threading.Timer | None = None
 _invalidations = 0
+# Called with the ids (None: every tenant) after each invalidation, whether or not the store took it.
+_listeners: list[Callable[[set[str] | None], None]] = []
 
 
 def backend_name(path: str) -> str:
@@ -104,7 +110,7 @@ def _guarded(operation: Callable[[Store], T], default: T) -> T:
         if _pending or _pending_all:
             _replay(store)
         result = operation(store)
-    except Exception as exc:
+    except Exception as exc:  # any cache failure opens the breaker, which logs it
         logger.debug("cache operation failed", exc_info=True)
         breaker.failure(mode, exc)
         return default
@@ -113,7 +119,15 @@ def _guarded(operation: Callable[[Store], T], default: T) -> T:
 
 
 def get(tenant_id: str) -> bytes | None:
-    return _guarded(lambda s: s.get(tenant_id), None)
+    store = get_store()
+    if store is None or breaker.is_open or _pending or _pending_all:
+        return _guarded(lambda s: s.get(tenant_id), None)
+    try:  # the closed-breaker fast path of _guarded, without its closures
+        return store.get(tenant_id)
+    except Exception as exc:  # any cache failure opens the breaker, which logs it
+        logger.debug("cache operation failed", exc_info=True)
+        breaker.failure(Pass.NORMAL, exc)
+        return None
 
 
 def tokens(tenant_id: str) -> Tokens | None:
@@ -132,16 +146,50 @@ def invalidations() -> int:
     return _invalidations
 
 
+def claim(tenant_id: str, owner: str, ttl_ms: int) -> tuple[Tokens, bool, bytes | None] | None:
+    """Fill tokens, whether ``owner`` got the tenant's short load lock, and the entry if it is there
+    after all; None when the cache cannot be used."""
+    return _guarded(lambda s: s.claim(tenant_id, owner, ttl_ms), None)
+
+
+def fill_and_release(tenant_id: str, tokens: Tokens, value: bytes, ttl: float, owner: str) -> bool | None:
+    """:func:`fill`, releasing ``owner``'s load lock in the same round trip."""
+    return _guarded(lambda s: s.fill_and_release(tenant_id, tokens, value, ttl, owner), None)
+
+
+def release(tenant_id: str, owner: str) -> None:
+    _guarded(lambda s: s.release(tenant_id, owner), None)
+
+
+def peek(tenant_id: str) -> tuple[bytes | None, bool]:
+    """The entry and whether its load lock is held; (None, False) when the cache cannot be used."""
+    unavailable: tuple[bytes | None, bool] = (None, False)
+    return _guarded(lambda s: s.peek(tenant_id), unavailable)
+
+
+def add_listener(listener: Callable[[set[str] | None], None]) -> None:
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def _notify(ids: set[str] | None) -> None:
+    for listener in _listeners:
+        listener(ids)
+
+
 def invalidate(tenant_ids: Iterable[str]) -> None:
     global _invalidations
     ids = set(tenant_ids)
     _invalidations += 1
     if not ids or get_store() is None:
         return
-    if not _guarded(lambda s: s.invalidate(ids) is None, False):
-        with _pending_lock:
-            _pending.update(ids)
-        _schedule_retry()
+    try:
+        if not _guarded(lambda s: s.invalidate(ids) is None, False):
+            with _pending_lock:
+                _pending.update(ids)
+            _schedule_retry()
+    finally:
+        _notify(ids)
 
 
 def invalidate_all(known_ids: Iterable[str]) -> int:
@@ -149,13 +197,16 @@ def invalidate_all(known_ids: Iterable[str]) -> int:
     _invalidations += 1
     if get_store() is None:
         return 0
-    removed = _guarded(lambda s: s.invalidate_all(known_ids), None)
-    if removed is None:
-        with _pending_lock:
-            _pending_all = True
-        _schedule_retry()
-        return 0
-    return removed
+    try:
+        removed = _guarded(lambda s: s.invalidate_all(known_ids), None)
+        if removed is None:
+            with _pending_lock:
+                _pending_all = True
+            _schedule_retry()
+            return 0
+        return removed
+    finally:
+        _notify(None)
 
 
 def contains(tenant_id: str) -> bool | None:

@@ -34,6 +34,8 @@ DEFAULTS: dict[str, Any] = {
     "MAX_YAML_BYTES": 1_048_576,
     "MAX_YAML_DEPTH": 32,
     "SCHEMA": None,  # path to a JSON Schema file every write is validated against
+    "L1_ENABLED": True,
+    "L1_MAX_ENTRIES": 10_000,
 }
 
 

@@ -46,6 +46,18 @@ class DjangoStore:
             self.cache.add(self.entry_key(tenant_id), value, ttl)
             return True
 
+    def claim(self, tenant_id: str, owner: str, ttl_ms: int) -> tuple[tuple[str, str], bool, bytes | None]:
+        return self.tokens(tenant_id), True, self.get(tenant_id)
+
+    def fill_and_release(self, tenant_id: str, tokens: tuple[str, str], value: bytes, ttl: float, owner: str) -> bool:
+        return self.fill(tenant_id, tokens, value, ttl)
+
+    def release(self, tenant_id: str, owner: str) -> None:
+        return None
+
+    def peek(self, tenant_id: str) -> tuple[bytes | None, bool]:
+        return self.get(tenant_id), False
+
     def invalidate(self, tenant_ids: Iterable[str]) -> None:
         ids = list(tenant_ids)
         with self._lock:

@@ -9,14 +9,15 @@ through :func:`encode` and :func:`resolve`, so every caller gets the same privat
 from __future__ import annotations
 
 import logging
-import os
+from collections.abc import Callable
 from typing import Any
 
 import orjson
 
 from . import secrets
+from .environ import environ
 from .exceptions import InterpolationError
-from .interpolation import expression_paths, interpolate_at
+from .interpolation import Path, expression_paths, interpolate_at
 
 logger = logging.getLogger("tenant_registry")
 _warned: set[tuple[str, str]] = set()
@@ -24,11 +25,63 @@ SOURCES = ("database", "yaml", "missing")
 
 
 def encode(tenant_id: str, source: str, status: str, config: dict[str, Any]) -> bytes:
-    stripped, removed = secrets.strip(config)
-    if removed:
+    return build(tenant_id, source, status, config)[0]
+
+
+def build(tenant_id: str, source: str, status: str, config: dict[str, Any]) -> tuple[bytes, dict[str, Any]]:
+    """The entry's bytes, and the entry itself: what decoding them gives, built on ``config``
+    (so private only if ``config`` is)."""
+    paths: list[Path] = []
+    stripped = config
+    if _scan_sections(config, secrets.secret_name_test(), secrets.secret_key_needles(), paths):
+        stripped, removed = secrets.strip(config)
         logger.warning("tenant %s: dropped literal secrets at %s from %s", tenant_id, ", ".join(removed), source)
-    paths = [list(p) for p in expression_paths(stripped)]
-    return orjson.dumps({"t": tenant_id, "src": source, "st": status, "x": paths, "c": stripped})
+        paths = list(expression_paths(stripped))
+    built = {"t": tenant_id, "src": source, "st": status, "x": paths, "c": stripped}
+    return orjson.dumps(built), built
+
+
+def _scan_sections(
+    config: dict[str, Any], is_secret: Callable[[str], bool], needles: tuple[bytes, ...], paths: list[Path]
+) -> bool:
+    """:func:`_scan` of the sections that may matter: one whose JSON holds no ``$`` and no key
+    ending in a secret name cannot change the entry, and serialising it is cheaper than walking it."""
+    found = False
+    for key, value in config.items():
+        if type(value) is dict or type(value) is list:
+            secret = is_secret(key)
+            if not secret:
+                text = orjson.dumps(value)
+                text = text.lower() if text.isascii() else text.decode().lower().encode()
+                if b"$" not in text and not any(needle in text for needle in needles):
+                    continue
+            found = _scan(value, (key,), secret, is_secret, paths) or found
+        else:
+            found = _scan({key: value}, (), False, is_secret, paths) or found
+    return found
+
+
+def _scan(
+    doc: dict[str, Any] | list[Any], path: Path, under: bool, is_secret: Callable[[str], bool], paths: list[Path]
+) -> bool:
+    """One walk on every fill: collects the paths of values holding a ``$`` and tells whether a
+    literal secret is present (then :func:`encode` strips it the slow, careful way)."""
+    found = False
+    is_dict = type(doc) is dict
+    for key, value in doc.items() if is_dict else enumerate(doc):  # type: ignore[union-attr]
+        secret = under or (is_dict and type(key) is str and is_secret(key))
+        kind = type(value)
+        if kind is str:
+            if "$" in value:
+                paths.append((*path, key))
+            if secret and not found:
+                found = secrets.is_literal(value)
+        elif kind is dict or kind is list:
+            if _scan(value, (*path, key), secret, is_secret, paths):
+                found = True
+        elif secret and not found:
+            found = secrets.is_literal(value)
+    return found
 
 
 def decode(tenant_id: str, raw: bytes | str) -> dict[str, Any] | None:
@@ -74,7 +127,7 @@ def resolve(entry: dict[str, Any], where: str) -> dict[str, Any]:
             logger.warning("%s: variable %s is not set; using an empty string", where, name)
 
     try:
-        interpolate_at(config, entry["x"], os.environ, on_missing)
+        interpolate_at(config, entry["x"], environ, on_missing)
     except InterpolationError as exc:
         raise InterpolationError(f"{where}: {exc}") from None
     secrets.fill_from_env(tenant_id, config)

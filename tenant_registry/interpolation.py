@@ -66,14 +66,23 @@ def reference_name(value: object) -> str | None:
 
 def expression_paths(doc: Any, path: Path = ()) -> Iterator[Path]:
     """Paths of the string values that hold a ``$`` (the only ones interpolation can change)."""
-    if isinstance(doc, dict):
-        for key, item in doc.items():
-            yield from expression_paths(item, (*path, key))
-    elif isinstance(doc, list):
-        for index, item in enumerate(doc):
-            yield from expression_paths(item, (*path, index))
+    found: list[Path] = []
+    if isinstance(doc, dict | list):
+        _collect(doc, path, found)
     elif isinstance(doc, str) and "$" in doc:
-        yield path
+        found.append(path)
+    return iter(found)
+
+
+def _collect(doc: dict[str, Any] | list[Any], path: Path, found: list[Path]) -> None:
+    """Append to ``found`` in document order; runs on every cache fill, so it walks without generators."""
+    items = doc.items() if isinstance(doc, dict) else enumerate(doc)
+    for key, item in items:
+        if isinstance(item, str):
+            if "$" in item:
+                found.append((*path, key))
+        elif isinstance(item, dict | list):
+            _collect(item, (*path, key), found)
 
 
 def interpolate_at(doc: Any, paths: list[Path], env: Mapping[str, str], on_missing: OnMissing | None = None) -> None:

@@ -1,9 +1,11 @@
 """The Redis tier: raw redis-py on the cache alias's server, JSON bytes, atomic guarded fills.
 
 Keys, under one namespace ``N`` (the alias's KEY_PREFIX, then ours): ``N c:<id>`` holds an
-entry, ``N g:<id>`` the tenant's generation token, ``N epoch`` the namespace's. A fill is
-written only if both tokens are still the ones read before the database was, so a reader
-that fetched a row before a commit can never put it back after the invalidation.
+entry, ``N g:<id>`` the tenant's generation token, ``N epoch`` the namespace's, ``N l:<id>``
+the short lock of the process loading a missing entry. A fill is written only if both tokens
+are still the ones read before the database was, so a reader that fetched a row before a
+commit can never put it back after the invalidation. Every invalidation is published on the
+channel ``N events`` once its keys are gone (see pubsub.py).
 """
 
 from __future__ import annotations
@@ -20,17 +22,39 @@ from .ids import ID_RE
 
 GEN_TTL_MS = 7 * 24 * 3600 * 1000
 SCAN_COUNT = 1000
+UNLINK_PIPELINE = 16
 _FILL = """
 if (redis.call('GET', KEYS[1]) or '') ~= ARGV[1] then return 0 end
 if (redis.call('GET', KEYS[2]) or '') ~= ARGV[2] then return 0 end
 redis.call('SET', KEYS[3], ARGV[3], 'PX', ARGV[4], 'NX')
 return 1
 """
+_UNLOCK = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+_CLAIM = """
+local found = redis.call('GET', KEYS[4])
+if found then return {'', '', 0, found} end
+local locked = redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[2], 'NX') and 1 or 0
+return {redis.call('GET', KEYS[1]) or '', redis.call('GET', KEYS[2]) or '', locked, ''}
+"""
+_FILL_AND_RELEASE = (
+    """
+if redis.call('GET', KEYS[4]) == ARGV[5] then redis.call('DEL', KEYS[4]) end
+"""
+    + _FILL
+)
 ERRORS: tuple[type[BaseException], ...] = (redis.RedisError, OSError)
 
 
 def new_token() -> str:
     return _random.token_hex(8)
+
+
+def pubsub_message(tenant_ids: set[str] | None) -> str:
+    """Tenant ids separated by spaces, or ``*`` for every tenant."""
+    return "*" if tenant_ids is None else " ".join(sorted(tenant_ids))
 
 
 def escape_glob(text: str) -> str:
@@ -54,6 +78,9 @@ class RedisStore:
         )
         self.ns = namespace
         self._fill = self.client.register_script(_FILL)
+        self._unlock = self.client.register_script(_UNLOCK)
+        self._claim = self.client.register_script(_CLAIM)
+        self._fill_and_release = self.client.register_script(_FILL_AND_RELEASE)
 
     def entry_key(self, tenant_id: str) -> str:
         return f"{self.ns}c:{tenant_id}"
@@ -61,9 +88,16 @@ class RedisStore:
     def gen_key(self, tenant_id: str) -> str:
         return f"{self.ns}g:{tenant_id}"
 
+    def lock_key(self, tenant_id: str) -> str:
+        return f"{self.ns}l:{tenant_id}"
+
     @property
     def epoch_key(self) -> str:
         return f"{self.ns}epoch"
+
+    @property
+    def channel(self) -> str:
+        return f"{self.ns}events"
 
     def get(self, tenant_id: str) -> bytes | None:
         return self.client.get(self.entry_key(tenant_id))  # type: ignore[return-value]
@@ -78,18 +112,49 @@ class RedisStore:
         keys = [self.gen_key(tenant_id), self.epoch_key, self.entry_key(tenant_id)]
         return bool(self._fill(keys=keys, args=[tokens[0], tokens[1], value, max(1, int(ttl * 1000))]))
 
-    def invalidate(self, tenant_ids: Iterable[str]) -> None:
+    def claim(self, tenant_id: str, owner: str, ttl_ms: int) -> tuple[tuple[str, str], bool, bytes | None]:
+        """In one round trip: the fill tokens, whether ``owner`` now holds the tenant's load lock,
+        and the entry if another reader filled it since this one missed (then no lock is taken)."""
+        keys = [self.gen_key(tenant_id), self.epoch_key, self.lock_key(tenant_id), self.entry_key(tenant_id)]
+        gen, epoch, locked, found = self._claim(keys=keys, args=[owner, ttl_ms])
+        return (gen.decode(), epoch.decode()), bool(locked), found or None
+
+    def fill_and_release(self, tenant_id: str, tokens: tuple[str, str], value: bytes, ttl: float, owner: str) -> bool:
+        """:meth:`fill`, releasing ``owner``'s load lock in the same round trip."""
+        keys = [self.gen_key(tenant_id), self.epoch_key, self.entry_key(tenant_id), self.lock_key(tenant_id)]
+        args: list[bytes | str | int] = [tokens[0], tokens[1], value, max(1, int(ttl * 1000)), owner]
+        return bool(self._fill_and_release(keys=keys, args=args))
+
+    def release(self, tenant_id: str, owner: str) -> None:
+        self._unlock(keys=[self.lock_key(tenant_id)], args=[owner])
+
+    def peek(self, tenant_id: str) -> tuple[bytes | None, bool]:
+        """The entry, and whether the load lock is still held."""
         pipe = self.client.pipeline(transaction=False)
-        for tenant_id in tenant_ids:
+        pipe.get(self.entry_key(tenant_id))
+        pipe.exists(self.lock_key(tenant_id))
+        raw, locked = pipe.execute()
+        return raw, bool(locked)
+
+    def invalidate(self, tenant_ids: Iterable[str]) -> None:
+        ids = set(tenant_ids)
+        pipe = self.client.pipeline(transaction=False)
+        for tenant_id in ids:
             pipe.set(self.gen_key(tenant_id), new_token(), px=GEN_TTL_MS)
             pipe.unlink(self.entry_key(tenant_id))
+        pipe.publish(self.channel, pubsub_message(ids))
         pipe.execute()
 
     def invalidate_all(self, known_ids: Iterable[str]) -> int:
         self.client.set(self.epoch_key, new_token(), px=GEN_TTL_MS)
         removed = 0
+        pipe = self.client.pipeline(transaction=False)
         for batch in self._scan_batches():
-            removed += self.client.unlink(*batch)  # type: ignore[operator]
+            pipe.unlink(*batch)
+            if len(pipe) >= UNLINK_PIPELINE:
+                removed += sum(pipe.execute())
+        pipe.publish(self.channel, pubsub_message(None))
+        removed += sum(pipe.execute()[:-1])
         return removed
 
     def _scan_batches(self) -> Iterable[list[bytes]]:

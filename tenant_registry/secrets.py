@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import re
-from collections.abc import Iterator, Mapping
-from functools import cache, lru_cache
+from collections.abc import Callable, Iterator, Mapping
+from functools import lru_cache
 from typing import Any
 
 from . import conf
+from .environ import environ as live_environ
 from .ids import env_prefix
 from .interpolation import reference_name
 
@@ -20,22 +20,50 @@ def dotted(path: KeyPath) -> str:
 
 
 def is_secret_key(key: object) -> bool:
-    """A key named like a secret: one of SECRET_KEYS, or ending in ``_<it>`` or ``-<it>``."""
-    if not isinstance(key, str):
-        return False
-    return _matches_secret_key(conf.get("SECRET_KEYS"), key)
+    return isinstance(key, str) and _is_secret_name(key, conf.get("SECRET_KEYS"))
+
+
+def secret_name_test() -> Callable[[str], bool]:
+    """``is_secret_key`` for string keys under the current SECRET_KEYS, memoised per key name."""
+    return _name_tests(conf.get("SECRET_KEYS"))
+
+
+def secret_key_needles() -> tuple[bytes, ...]:
+    """What the lower-cased JSON of a document must contain somewhere if it has a secret key:
+    a key ends with a secret name, so its JSON ends with the name's last word and ``":``."""
+    return _needles(conf.get("SECRET_KEYS"))
+
+
+@lru_cache(maxsize=8)
+def _needles(secret_keys: frozenset[str]) -> tuple[bytes, ...]:
+    words = {name.replace("-", "_").rsplit("_", 1)[-1] or name for name in secret_keys}
+    return tuple(f'{word}":'.encode() for word in sorted(words))
+
+
+@lru_cache(maxsize=8)
+def _name_tests(secret_keys: frozenset[str]) -> Callable[[str], bool]:
+    known: dict[str, bool] = {}
+
+    def test(key: str) -> bool:
+        hit = known.get(key)
+        if hit is None:
+            if len(known) > 8192:
+                known.clear()
+            hit = known[key] = _is_secret_name(key, secret_keys)
+        return hit
+
+    return test
 
 
 @lru_cache(maxsize=8192)
-def _matches_secret_key(keys: frozenset[str], key: str) -> bool:
-    return _secret_key_pattern(keys).fullmatch(key.lower()) is not None
+def _is_secret_name(key: str, secret_keys: frozenset[str]) -> bool:
+    name = key.lower()
+    return any(name == s or name.endswith(("_" + s, "-" + s)) for s in secret_keys)
 
 
-@cache
-def _secret_key_pattern(keys: frozenset[str]) -> re.Pattern[str]:
-    if not keys:
-        return re.compile(r"(?!)")  # matches nothing
-    return re.compile(rf"(?:.*[_-])?(?:{'|'.join(sorted(map(re.escape, keys)))})", re.DOTALL)
+def is_literal(value: object) -> bool:
+    """A value that would be stored as a secret: not empty, not a lone ``${VAR}`` reference."""
+    return _is_literal(value)
 
 
 def _is_literal(value: object) -> bool:
@@ -58,9 +86,25 @@ def secret_scalars(doc: Any, path: KeyPath = (), under_secret: bool = False) -> 
         yield path, doc
 
 
-def literal_secrets(doc: Any) -> Iterator[KeyPath]:
+def literal_secrets(doc: Any, path: KeyPath = (), under_secret: bool = False) -> Iterator[KeyPath]:
     """Paths of literal secret values: scalars under a secret key that are not a ``${VAR}`` reference."""
-    return (path for path, value in secret_scalars(doc) if _is_literal(value))
+    found: list[KeyPath] = []
+    if isinstance(doc, dict | list):
+        _collect(doc, path, under_secret, conf.get("SECRET_KEYS"), found)
+    elif under_secret and _is_literal(doc):
+        found.append(path)
+    return iter(found)
+
+
+def _collect(doc: Any, path: KeyPath, under: bool, secret_keys: frozenset[str], found: list[KeyPath]) -> None:
+    """Append to ``found`` in document order; runs on every cache fill, so it walks without generators."""
+    items = doc.items() if isinstance(doc, dict) else enumerate(doc)
+    for key, value in items:
+        secret = under or (isinstance(key, str) and _is_secret_name(key, secret_keys))
+        if isinstance(value, dict | list):
+            _collect(value, (*path, key), secret, secret_keys, found)
+        elif secret and _is_literal(value):
+            found.append((*path, key))
 
 
 def strip(doc: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
@@ -87,8 +131,8 @@ def _copy(doc: Any) -> Any:
 
 def env_lookup(tenant_id: str, variable: str, environ: Mapping[str, str] | None = None) -> tuple[str | None, str]:
     """The value of a secret variable and where it came from: "tenant", "global" or "missing"."""
-    env = os.environ if environ is None else environ
-    own = env.get(env_prefix(tenant_id) + variable)
+    env = live_environ if environ is None else environ
+    own = env.get(_prefix(tenant_id) + variable)
     if own:
         return own, "tenant"
     shared = env.get(variable)
@@ -104,7 +148,7 @@ def fill_from_env(tenant_id: str, config: dict[str, Any]) -> dict[str, str]:
     """
     sources: dict[str, str] = {}
     for dotted_path, variable in conf.get("SECRET_ENV").items():
-        *parents, leaf = dotted_path.split(".")
+        parents, leaf = _split(dotted_path)
         section: Any = config
         for step in parents:
             section = section.get(step) if isinstance(section, dict) else None
@@ -136,3 +180,14 @@ def unset_variables(tenant_id: str, config: dict[str, Any], environ: Mapping[str
             continue
         problems.append(f"{dotted(path)} (${{{name}}})")
     return problems
+
+
+@lru_cache(maxsize=256)
+def _split(dotted_path: str) -> tuple[tuple[str, ...], str]:
+    *parents, leaf = dotted_path.split(".")
+    return tuple(parents), leaf
+
+
+@lru_cache(maxsize=4096)
+def _prefix(tenant_id: str) -> str:
+    return env_prefix(tenant_id)

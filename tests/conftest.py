@@ -13,7 +13,7 @@ import redis
 from django.conf import settings as django_settings
 
 from tenant_registry import cache as registry_cache
-from tenant_registry import conf, yaml_source
+from tenant_registry import conf, local_tier, yaml_source
 
 from .services import START_POSTGRES, START_REDIS, HungServer, ReaderProcess, RedisServer, running_redis
 
@@ -70,6 +70,7 @@ def _reset_registry() -> None:
     conf.get_settings.cache_clear()
     registry_cache.get_store.cache_clear()
     registry_cache.breaker.reset()
+    local_tier.reset()
     with registry_cache._pending_lock:
         registry_cache._pending.clear()
         registry_cache._pending_all = False

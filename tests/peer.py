@@ -1,0 +1,87 @@
+"""A second process for the cross-process tests: its own Django, the same database, cache and key prefix.
+
+Run as ``python -m tests.peer ACTION`` with TR_PEER_* variables (see :func:`peer_env` in
+tests/l1_helpers.py). It prints one JSON object per line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+import time
+
+
+def _setup() -> None:
+    os.environ["DJANGO_SETTINGS_MODULE"] = "project.test_settings"
+    import django
+    from django.conf import settings
+
+    django.setup()
+    settings.TENANT_REGISTRY = {
+        "KEY_PREFIX": os.environ["TR_PEER_PREFIX"],
+        "CONFIG_DIR": os.environ["TR_PEER_CONFIG_DIR"],
+        "CACHE_COOLDOWN": 1.0,
+    }
+
+
+def _say(**values: object) -> None:
+    sys.stdout.write(json.dumps(values) + "\n")
+    sys.stdout.flush()
+
+
+def save(tenant_id: str, count: int, pause: float) -> None:
+    from tenant_registry.models import Tenant
+
+    for version in range(1, count + 1):
+        Tenant.objects.save_config(tenant_id, {"client": {"name": f"v{version}"}, "v": version})
+        _say(v=version, done=time.time())
+        time.sleep(pause)
+
+
+def stampede(tenant_id: str, threads: int) -> None:
+    from django.db import connection
+
+    from tenant_registry import local_tier
+    from tenant_registry.models import Tenant
+
+    local_tier.current()
+    queries = []
+    lock = threading.Lock()
+    go = threading.Event()
+    barrier = threading.Barrier(threads)
+
+    def count(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        if "tenant_registry_tenant" in sql:
+            with lock:
+                queries.append(sql)
+        return execute(sql, params, many, context)
+
+    def read() -> None:
+        go.wait()
+        barrier.wait()
+        with connection.execute_wrapper(count):
+            Tenant.objects.get_config(tenant_id)
+        connection.close()
+
+    workers = [threading.Thread(target=read) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    _say(ready=True)
+    sys.stdin.readline()
+    go.set()
+    for worker in workers:
+        worker.join()
+    _say(queries=len(queries))
+
+
+if __name__ == "__main__":
+    _setup()
+    action, tenant = sys.argv[1], os.environ["TR_PEER_TENANT"]
+    if action == "save":
+        save(tenant, int(os.environ.get("TR_PEER_COUNT", "1")), float(os.environ.get("TR_PEER_PAUSE", "0")))
+    elif action == "stampede":
+        stampede(tenant, int(os.environ.get("TR_PEER_THREADS", "32")))
+    else:
+        raise SystemExit(f"unknown action {action}")

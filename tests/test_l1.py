@@ -1,0 +1,188 @@
+"""The in-process tier: served without a query or a Redis command, evicted by another process's
+save within 100 ms, bypassed while its invalidation channel is down, bounded in size."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import orjson
+import pytest
+from django.db import connection
+
+from tenant_registry import local_tier
+from tenant_registry.l1 import LocalCache
+from tenant_registry.models import Tenant
+
+from .l1_helpers import commands, peer_env, read_line, start_peer, wait_down, wait_live
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_an_l1_hit_makes_no_query_and_no_redis_command(
+    redis_server: Any, use_cache: Any, django_assert_num_queries: Any
+) -> None:
+    use_cache(redis_server.url)
+    Tenant.objects.save_config("tn_l1", {"client": {"name": "L1"}})
+    local = wait_live()
+    Tenant.objects.get_config("tn_l1")
+    assert "tn_l1" in local
+    client = redis_server.client()
+    before = commands(client)
+    with django_assert_num_queries(0):
+        for _ in range(5):
+            assert Tenant.objects.get_config("tn_l1")["client"]["name"] == "L1"
+    assert commands(client) - before == 0
+
+
+def test_without_l1_every_hit_is_one_redis_command(
+    redis_server: Any, use_cache: Any, registry_config: Any, django_assert_num_queries: Any
+) -> None:
+    use_cache(redis_server.url)
+    registry_config(L1_ENABLED=False)
+    Tenant.objects.save_config("tn_l1", {"client": {"name": "L1"}})
+    Tenant.objects.get_config("tn_l1")
+    assert local_tier.current() is None
+    client = redis_server.client()
+    before = commands(client)
+    with django_assert_num_queries(0):
+        for _ in range(5):
+            Tenant.objects.get_config("tn_l1")
+    assert commands(client) - before == 5
+
+
+def test_a_save_in_another_process_evicts_our_entry_within_100ms(
+    redis_server: Any, use_cache: Any, key_prefix: str, config_dir: Any
+) -> None:
+    use_cache(redis_server.url)
+    Tenant.objects.save_config("tn_peer", {"client": {"name": "v0"}})
+    local = wait_live()
+    assert Tenant.objects.get_config("tn_peer")["client"]["name"] == "v0"
+    assert "tn_peer" in local
+    evicted: list[float] = []
+
+    def watch() -> None:
+        deadline = time.monotonic() + 30
+        while "tn_peer" in local and time.monotonic() < deadline:
+            time.sleep(0.0005)
+        evicted.append(time.time())
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    peer = start_peer("save", peer_env(redis_server.url, key_prefix, config_dir, "tn_peer"))
+    saved = read_line(peer)
+    assert peer.wait(30) == 0
+    watcher.join()
+    assert evicted[0] - saved["done"] < 0.1
+    assert Tenant.objects.get_config("tn_peer")["client"]["name"] == "v1"
+
+
+def test_readers_never_see_an_old_config_100ms_after_another_process_committed(
+    redis_server: Any, use_cache: Any, key_prefix: str, config_dir: Any
+) -> None:
+    use_cache(redis_server.url)
+    Tenant.objects.save_config("tn_fresh", {"client": {"name": "v0"}, "v": 0})
+    wait_live()
+    reads: list[tuple[float, int]] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        while not stop.is_set():
+            started = time.time()
+            reads.append((started, Tenant.objects.get_config("tn_fresh")["v"]))
+        connection.close()
+
+    readers = [threading.Thread(target=read) for _ in range(3)]
+    for reader in readers:
+        reader.start()
+    env = peer_env(redis_server.url, key_prefix, config_dir, "tn_fresh", TR_PEER_COUNT="30", TR_PEER_PAUSE="0.03")
+    peer = start_peer("save", env)
+    commits = [read_line(peer) for _ in range(30)]
+    assert peer.wait(30) == 0
+    time.sleep(0.2)
+    stop.set()
+    for reader in readers:
+        reader.join()
+    stale = [
+        (started, seen)
+        for started, seen in reads
+        if seen < max((c["v"] for c in commits if c["done"] + 0.1 < started), default=0)
+    ]
+    assert len(reads) > 100
+    assert stale == []
+    assert reads[-1][1] == 30
+
+
+def test_the_tier_is_bypassed_while_the_channel_is_down(
+    redis_server: Any, use_cache: Any, django_assert_num_queries: Any
+) -> None:
+    use_cache(redis_server.url)
+    Tenant.objects.save_config("tn_down", {"client": {"name": "before"}})
+    local = wait_live()
+    Tenant.objects.get_config("tn_down")
+    assert "tn_down" in local
+    redis_server.kill()
+    wait_down(local)
+    assert len(local) == 0
+    with connection.cursor() as cursor:  # a write whose invalidation could not be published
+        config = orjson.dumps({"client": {"name": "after"}}).decode()
+        cursor.execute("UPDATE tenant_registry_tenant SET config = %s WHERE id = %s", [config, "tn_down"])
+    for _ in range(3):
+        with django_assert_num_queries(1):
+            assert Tenant.objects.get_config("tn_down")["client"]["name"] == "after"
+    assert len(local) == 0
+    redis_server.start()
+    assert wait_live() is local
+    assert len(local) == 0
+
+
+def test_the_tier_keeps_the_most_recently_used_entries_up_to_its_bound(registry_config: Any) -> None:
+    registry_config(L1_MAX_ENTRIES=3)
+    for index in range(5):
+        Tenant.objects.save_config(f"tn_lru{index}", {"client": {"name": str(index)}})
+    local = wait_live()
+    for tenant_id in ("tn_lru0", "tn_lru1", "tn_lru2", "tn_lru0", "tn_lru3"):
+        Tenant.objects.get_config(tenant_id)
+    assert len(local) == 3
+    assert [t in local for t in ("tn_lru0", "tn_lru1", "tn_lru2", "tn_lru3")] == [True, False, True, True]
+    Tenant.objects.get_config("tn_lru4")
+    assert len(local) == 3
+    assert "tn_lru2" not in local
+
+
+def test_a_fill_read_before_an_invalidation_is_refused() -> None:
+    local = LocalCache(10)
+    local.set_live(True)
+    local.confirm(time.monotonic(), 60)
+    generation = local.generation
+    local.discard(["tn_a"])
+    assert not local.put("tn_a", b"old", generation, 60)
+    assert local.put("tn_a", b"new", local.generation, 60)
+    assert local.get("tn_a") == b"new"
+
+
+def test_nothing_is_served_or_kept_while_not_live() -> None:
+    local = LocalCache(10)
+    local.set_live(True)
+    local.confirm(time.monotonic(), 60)
+    local.put("tn_a", b"x", local.generation, 60)
+    local.set_live(False)
+    assert local.get("tn_a") is None
+    assert not local.put("tn_a", b"x", local.generation, 60)
+    local.set_live(True)
+    local.confirm(time.monotonic(), 60)
+    assert local.get("tn_a") is None
+
+
+def test_an_entry_is_not_served_once_the_channel_has_not_confirmed_it_recently() -> None:
+    """A live subscription whose thread has not handled a recent ping may hold unread invalidations."""
+    local = LocalCache(10)
+    local.set_live(True)
+    local.confirm(time.monotonic(), 60)
+    assert local.put("tn_a", b"x", local.generation, 60)
+    assert local.get("tn_a") == b"x"
+    local.fresh_until = time.monotonic() - 0.001
+    assert local.get("tn_a") is None
+    local.confirm(time.monotonic(), 60)
+    assert local.get("tn_a") == b"x"

@@ -1,0 +1,189 @@
+"""Stampedes: one query for 32 readers of a cold key in a process, at most one per process across
+processes (the Redis load lock), safe without Redis; negative entries dropped when the id is created."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from tenant_registry import cache, entry, locks
+from tenant_registry.models import Tenant
+
+from .l1_helpers import peer_env, read_line, start_peer
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class QueryCounter:
+    """Counts the tenant table's queries of every thread that wraps its connection with it."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        if "tenant_registry_tenant" in sql:
+            with self._lock:
+                self.count += 1
+        return execute(sql, params, many, context)
+
+
+def read_together(tenant_id: str, threads: int, counter: QueryCounter) -> list[Any]:
+    results: list[Any] = []
+    barrier = threading.Barrier(threads)
+
+    def read() -> None:
+        try:
+            barrier.wait()
+            with connection.execute_wrapper(counter):
+                results.append(Tenant.objects.get_config(tenant_id))
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=read) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return results
+
+
+def test_32_readers_of_a_cold_key_make_one_query_in_a_process() -> None:
+    Tenant.objects.save_config("tn_cold", {"client": {"name": "cold"}})
+    counter = QueryCounter()
+    results = read_together("tn_cold", 32, counter)
+    assert counter.count == 1
+    assert [r["client"]["name"] for r in results] == ["cold"] * 32
+
+
+def test_the_counter_sees_the_queries_of_every_thread() -> None:
+    Tenant.objects.save_config("tn_cold", {"client": {"name": "cold"}})
+    counter = QueryCounter()
+    barrier = threading.Barrier(8)
+
+    def query() -> None:
+        try:
+            barrier.wait()
+            with connection.execute_wrapper(counter):
+                assert Tenant.objects.filter(pk="tn_cold").exists()
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=query) for _ in range(8)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert counter.count == 8
+
+
+def test_readers_in_two_processes_make_at_most_one_query_each(
+    redis_server: Any, use_cache: Any, key_prefix: str, config_dir: Any
+) -> None:
+    use_cache(redis_server.url)
+    Tenant.objects.save_config("tn_cold2", {"client": {"name": "cold"}})
+    env = peer_env(redis_server.url, key_prefix, config_dir, "tn_cold2")
+    peers = [start_peer("stampede", env) for _ in range(2)]
+    for peer in peers:
+        assert read_line(peer) == {"ready": True}
+    for peer in peers:
+        assert peer.stdin is not None
+        peer.stdin.write("go\n")
+        peer.stdin.flush()
+    counts = [read_line(peer)["queries"] for peer in peers]
+    for peer in peers:
+        assert peer.wait(30) == 0
+    assert max(counts) <= 1
+    assert sum(counts) >= 1
+
+
+def test_a_reader_waits_for_the_lock_holders_fill_instead_of_querying(django_assert_num_queries: Any) -> None:
+    Tenant.objects.save_config("tn_locked", {"client": {"name": "database"}})
+    store = cache.get_store()
+    assert store is not None
+    store.client.set(store.lock_key("tn_locked"), "another-process", px=2000)  # type: ignore[attr-defined]
+    tokens = cache.tokens("tn_locked")
+    assert tokens is not None
+    timer = threading.Timer(
+        0.05,
+        lambda: cache.fill_and_release(
+            "tn_locked",
+            tokens,
+            entry.encode("tn_locked", "database", "active", {"client": {"name": "filled by the holder"}}),
+            60,
+            "another-process",
+        ),
+    )
+    timer.start()
+    with django_assert_num_queries(0):
+        assert Tenant.objects.get_config("tn_locked")["client"]["name"] == "filled by the holder"
+    timer.join()
+
+
+def test_a_reader_queries_once_the_lock_is_released_without_a_fill(django_assert_num_queries: Any) -> None:
+    Tenant.objects.save_config("tn_locked", {"client": {"name": "database"}})
+    store = cache.get_store()
+    assert store is not None
+    store.client.set(store.lock_key("tn_locked"), "another-process", px=2000)  # type: ignore[attr-defined]
+    timer = threading.Timer(0.05, lambda: cache.release("tn_locked", "another-process"))
+    timer.start()
+    with django_assert_num_queries(1):
+        assert Tenant.objects.get_config("tn_locked")["client"]["name"] == "database"
+    timer.join()
+    assert cache.contains("tn_locked")
+
+
+def test_a_lock_holder_that_never_fills_delays_a_reader_by_at_most_the_wait(django_assert_num_queries: Any) -> None:
+    Tenant.objects.save_config("tn_locked", {"client": {"name": "database"}})
+    store = cache.get_store()
+    assert store is not None
+    store.client.set(store.lock_key("tn_locked"), "a-dead-process", px=60_000)  # type: ignore[attr-defined]
+    with django_assert_num_queries(1):
+        assert Tenant.objects.get_config("tn_locked")["client"]["name"] == "database"
+    assert locks.WAIT_SECONDS <= 0.5
+
+
+def test_a_cold_read_without_redis_goes_to_the_database(
+    redis_server: Any, use_cache: Any, django_assert_num_queries: Any
+) -> None:
+    use_cache(redis_server.url)
+    Tenant.objects.save_config("tn_noredis", {"client": {"name": "db"}})
+    redis_server.kill()
+    for _ in range(2):
+        with django_assert_num_queries(1):
+            assert Tenant.objects.get_config("tn_noredis")["client"]["name"] == "db"
+    counter = QueryCounter()
+    results = read_together("tn_noredis", 8, counter)
+    assert len(results) == 8
+    assert 1 <= counter.count <= 8
+
+
+def test_an_unknown_id_is_cached_as_missing_until_it_is_created(django_assert_num_queries: Any) -> None:
+    with django_assert_num_queries(1):
+        assert Tenant.objects.get_config("tn_later") is None
+    with django_assert_num_queries(0):
+        assert Tenant.objects.get_config("tn_later") is None
+    assert cache.contains("tn_later")
+    Tenant.objects.save_config("tn_later", {"client": {"name": "created"}})
+    with django_assert_num_queries(1):
+        assert Tenant.objects.get_config("tn_later")["client"]["name"] == "created"
+    with django_assert_num_queries(0):
+        assert Tenant.objects.get_config("tn_later")["client"]["name"] == "created"
+
+
+def test_an_unknown_id_created_by_another_process_is_seen(
+    redis_server: Any, use_cache: Any, key_prefix: str, config_dir: Any
+) -> None:
+    use_cache(redis_server.url)
+    assert Tenant.objects.get_config("tn_later2") is None
+    assert Tenant.objects.get_config("tn_later2") is None
+    peer = start_peer("save", peer_env(redis_server.url, key_prefix, config_dir, "tn_later2"))
+    read_line(peer)
+    assert peer.wait(30) == 0
+    time.sleep(0.1)
+    assert Tenant.objects.get_config("tn_later2")["client"]["name"] == "v1"
