@@ -119,8 +119,11 @@ def _load_and_fill(model: type[Model], tenant_id: str, using: str) -> Loaded:
         if decoded is not None:
             return found, decoded, leader, True
         _drop_corrupt(tenant_id)
-        raw, _, built = _load(model, tenant_id, using)
-        return raw, built, leader, False
+        claimed = cache.claim(tenant_id, owner, locks.LOCK_TTL_MS)  # once more, now the bad entry is gone
+        if claimed is None or claimed[2] is not None:
+            raw, _, built = _load(model, tenant_id, using)
+            return raw, built, leader, False
+        tokens, owned, _ = claimed
     if not owned:
         waited = locks.wait_for_fill(tenant_id)
         if waited is not None:

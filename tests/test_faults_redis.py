@@ -228,7 +228,8 @@ def test_hung_redis_costs_one_timeout_per_cooldown_and_is_used_again_when_it_ans
     use_cache, tenant_factory, registry_config, caplog
 ):
     tenant_factory("tn_hung", {"v": 1})
-    registry_config(SOCKET_TIMEOUT=0.4, SOCKET_CONNECT_TIMEOUT=0.4, CACHE_COOLDOWN=1.0)
+    # L1 off: its subscriber thread reconnects on its own, off the request path, and would add connections
+    registry_config(SOCKET_TIMEOUT=0.4, SOCKET_CONNECT_TIMEOUT=0.4, CACHE_COOLDOWN=1.0, L1_ENABLED=False)
     hung = HungServer()
     try:
         use_cache(hung.url)
@@ -256,7 +257,7 @@ def test_hung_redis_costs_one_timeout_per_cooldown_and_is_used_again_when_it_ans
 def test_concurrent_callers_each_wait_at_most_one_timeout_when_redis_hangs(use_cache, tenant_factory, registry_config):
     """Calls already in flight when Redis hangs each time out once; after that none waits until the cool-down ends."""
     tenant_factory("tn_hung", {"v": 1})
-    registry_config(SOCKET_TIMEOUT=0.4, SOCKET_CONNECT_TIMEOUT=0.4, CACHE_COOLDOWN=5.0)
+    registry_config(SOCKET_TIMEOUT=0.4, SOCKET_CONNECT_TIMEOUT=0.4, CACHE_COOLDOWN=5.0, L1_ENABLED=False)
     hung = HungServer()
     try:
         use_cache(hung.url)
