@@ -74,7 +74,7 @@ def _first_location(location: str | list[str]) -> str:
 @cache
 def get_store() -> Store | None:
     alias = conf.get("CACHE_ALIAS")
-    options = settings.CACHES.get(alias)
+    options = _cache_options(alias)
     if options is None or options["BACKEND"] == DUMMY_BACKEND:
         return None
     django_cache = caches[alias]
@@ -90,6 +90,11 @@ def get_store() -> Store | None:
             **{k: v for k, v in pool_kwargs.items() if not k.startswith("socket_")},
         )
     return DjangoStore(django_cache, namespace, backend_name(options["BACKEND"]))
+
+
+def _cache_options(alias: str) -> dict[str, Any] | None:
+    options: dict[str, Any] | None = settings.CACHES.get(alias)
+    return options
 
 
 @receiver(setting_changed)
@@ -184,12 +189,17 @@ def invalidate(tenant_ids: Iterable[str]) -> None:
     if not ids or get_store() is None:
         return
     try:
-        if not _guarded(lambda s: s.invalidate(ids) is None, False):
+        if not _guarded(lambda s: _sent(s.invalidate, ids), False):
             with _pending_lock:
                 _pending.update(ids)
             _schedule_retry()
     finally:
         _notify(ids)
+
+
+def _sent(send: Callable[[set[str]], None], ids: set[str]) -> bool:
+    send(ids)
+    return True
 
 
 def invalidate_all(known_ids: Iterable[str]) -> int:
@@ -198,7 +208,7 @@ def invalidate_all(known_ids: Iterable[str]) -> int:
     if get_store() is None:
         return 0
     try:
-        removed = _guarded(lambda s: s.invalidate_all(known_ids), None)
+        removed: int | None = _guarded(lambda s: s.invalidate_all(known_ids), None)
         if removed is None:
             with _pending_lock:
                 _pending_all = True
@@ -214,9 +224,10 @@ def contains(tenant_id: str) -> bool | None:
 
 
 def info(known_ids: Iterable[str]) -> dict[str, Any]:
-    options = settings.CACHES.get(conf.get("CACHE_ALIAS"))
+    options = _cache_options(conf.get("CACHE_ALIAS"))
     store = get_store()
-    count = _guarded(lambda s: s.count(known_ids), -1) if store is not None else -1
+    unknown: int | None = -1
+    count = _guarded(lambda s: s.count(known_ids), unknown) if store is not None else -1
     return {
         "backend": backend_name(options["BACKEND"]) if options else "none",
         "available": store is not None and count != -1 and not breaker.is_open,

@@ -100,10 +100,10 @@ class RedisStore:
         return f"{self.ns}events"
 
     def get(self, tenant_id: str) -> bytes | None:
-        return self.client.get(self.entry_key(tenant_id))  # type: ignore[return-value]
+        return cast("bytes | None", self.client.get(self.entry_key(tenant_id)))
 
     def tokens(self, tenant_id: str) -> tuple[str, str]:
-        gen, epoch = self.client.mget(self.gen_key(tenant_id), self.epoch_key)  # type: ignore[misc]
+        gen, epoch = cast("list[bytes | None]", self.client.mget(self.gen_key(tenant_id), self.epoch_key))
         return (gen or b"").decode(), (epoch or b"").decode()
 
     def fill(self, tenant_id: str, tokens: tuple[str, str], value: bytes, ttl: float) -> bool:
@@ -155,7 +155,7 @@ class RedisStore:
                 removed += sum(pipe.execute())
         pipe.publish(self.channel, pubsub_message(None))
         removed += sum(pipe.execute()[:-1])
-        return removed
+        return int(removed)
 
     def _scan_batches(self) -> Iterable[list[bytes]]:
         """Our entry keys only: another app whose namespace starts with ours (``x:`` and ``x:c:``)
@@ -164,8 +164,8 @@ class RedisStore:
         pattern = escape_glob(self.ns) + "c:*"
         cursor = 0
         while True:
-            cursor, keys = self.client.scan(cursor, match=pattern, count=SCAN_COUNT)  # type: ignore[misc]
-            ours = [k for k in cast("list[bytes]", keys) if k.startswith(prefix) and _is_id(k[len(prefix) :])]
+            cursor, keys = cast("tuple[int, list[bytes]]", self.client.scan(cursor, match=pattern, count=SCAN_COUNT))
+            ours = [k for k in keys if k.startswith(prefix) and _is_id(k[len(prefix) :])]
             if ours:
                 yield ours
             if cursor == 0:
