@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import functools
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,18 @@ from .exceptions import SchemaFileError, TenantRegistryError
 LOCMEM = "django.core.cache.backends.locmem.LocMemCache"
 DJANGO_REDIS = "django.core.cache.backends.redis.RedisCache"
 PICKLING = ("django.core.cache.backends.filebased.FileBasedCache", "django.core.cache.backends.db.DatabaseCache")
+
+
+def _after_e001(check: Callable[..., list[CheckMessage]]) -> Callable[..., list[CheckMessage]]:
+    """Checks that read the settings stay quiet while E001 says TENANT_REGISTRY is not a dict."""
+
+    @functools.wraps(check)
+    def run(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+        if not isinstance(getattr(settings, conf.SETTING_NAME, {}), dict):
+            return []
+        return check(app_configs, **kwargs)
+
+    return run
 
 
 @register(Tags.compatibility)
@@ -44,6 +57,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
 
 
 @register(Tags.caches)
+@_after_e001
 def check_cache(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     alias = conf.get("CACHE_ALIAS")
     options = settings.CACHES.get(alias)
@@ -87,6 +101,7 @@ def backend_messages(alias: str, backend: str) -> list[CheckMessage]:
 
 
 @register()
+@_after_e001
 def check_config_dir(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     directory = conf.get("CONFIG_DIR")
     if not directory.is_dir():
@@ -104,6 +119,7 @@ def check_config_dir(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
 
 
 @register()
+@_after_e001
 def check_schema(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     path = conf.get("SCHEMA")
     return [] if path is None else schema_messages(path)
@@ -120,6 +136,7 @@ def schema_messages(path: Path) -> list[CheckMessage]:
 
 
 @register()
+@_after_e001
 def check_yaml_secrets(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     messages: list[CheckMessage] = []
     for tenant_id in yaml_source.yaml_tenant_ids():
@@ -133,6 +150,7 @@ def check_yaml_secrets(app_configs: Any = None, **kwargs: Any) -> list[CheckMess
 
 
 @register(Tags.database)
+@_after_e001
 def check_database_secrets(
     app_configs: Any = None, databases: Collection[str] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
@@ -41,7 +42,10 @@ DEFAULTS: dict[str, Any] = {
 
 @cache
 def get_settings() -> dict[str, Any]:
-    merged = {**DEFAULTS, **getattr(settings, SETTING_NAME, {})}
+    given = getattr(settings, SETTING_NAME, {})
+    if not isinstance(given, dict):
+        raise ImproperlyConfigured(f"{SETTING_NAME} must be a dict, got {type(given).__name__}")
+    merged = {**DEFAULTS, **given}
     if merged["CONFIG_DIR"] is None:
         merged["CONFIG_DIR"] = Path(getattr(settings, "BASE_DIR", Path.cwd())) / "configs"
     merged["CONFIG_DIR"] = Path(merged["CONFIG_DIR"])

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import orjson
+from asgiref.sync import sync_to_async
 from django.db import IntegrityError, InterfaceError, OperationalError, models, transaction
 from django.db.models.functions import Replace, Upper
 
@@ -28,6 +29,10 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
     def get_config(self, tenant_id: str) -> dict[str, Any] | None:
         """The resolved config of a tenant (a private copy with ``_meta``), or None if unknown."""
         return read.get_config(self.model, validate_id(tenant_id))
+
+    async def aget_config(self, tenant_id: str) -> dict[str, Any] | None:
+        """:meth:`get_config` for async code: the same read, run in Django's sync thread."""
+        return await sync_to_async(self.get_config)(tenant_id)
 
     def save_config(
         self,

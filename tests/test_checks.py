@@ -145,3 +145,20 @@ def test_check_ids_are_unique_per_kind() -> None:
         f"tenant_registry.{i}"
         for i in ("E001", "E002", "E003", "E004", "W001", "W002", "W003", "W004", "W005", "W006", "W007")
     ]
+
+
+def test_a_registry_setting_that_is_not_a_dict_is_a_clear_error(settings):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from tenant_registry import conf
+
+    settings.TENANT_REGISTRY = ["CACHE_TTL", 5]
+    with pytest.raises(ImproperlyConfigured, match="TENANT_REGISTRY must be a dict, got list"):
+        conf.get("CACHE_TTL")
+
+
+def test_a_registry_setting_that_is_not_a_dict_gives_only_e001(settings):
+    settings.TENANT_REGISTRY = "not a dict"
+    assert [m.id for m in run_checks(include_deployment_checks=False) if m.id.startswith("tenant_registry.")] == [
+        "tenant_registry.E001"
+    ]

@@ -200,3 +200,27 @@ def test_key_order_is_kept_in_the_database():
     resolved = Tenant.objects.get_config("tn_order")
     assert list(resolved) == ["zeta", "alpha", "mid", "_meta"]
     assert list(resolved["mid"][0]) == ["z", "a"]
+
+
+def test_aget_config_for_async_code(tenant_factory):
+    import asyncio
+    import threading
+
+    from asgiref.sync import sync_to_async
+    from django.db import connections
+
+    tenant_factory("tn_async", {"v": 1})
+    results = []
+
+    async def scenario():
+        results.append((await Tenant.objects.aget_config("tn_async"))["v"])
+        try:
+            await Tenant.objects.aget_config("Not valid")
+        except InvalidTenantId as exc:
+            results.append(type(exc).__name__)
+        await sync_to_async(connections.close_all)()
+
+    runner = threading.Thread(target=lambda: asyncio.run(scenario()))  # a loop of its own, as under ASGI
+    runner.start()
+    runner.join(30)
+    assert results == [1, "InvalidTenantId"]
