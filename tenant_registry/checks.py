@@ -47,7 +47,15 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                 id="tenant_registry.W001",
             )
         )
-    for name in ("CACHE_TTL", "NEGATIVE_TTL", "CACHE_COOLDOWN", "SOCKET_CONNECT_TIMEOUT", "SOCKET_TIMEOUT"):
+    names = (
+        "CACHE_TTL",
+        "NEGATIVE_TTL",
+        "CACHE_COOLDOWN",
+        "SOCKET_CONNECT_TIMEOUT",
+        "SOCKET_TIMEOUT",
+        "L1_MAX_ENTRIES",
+    )
+    for name in names:
         value = conf.get(name)
         if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
             messages.append(

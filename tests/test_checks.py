@@ -162,3 +162,10 @@ def test_a_registry_setting_that_is_not_a_dict_gives_only_e001(settings):
     assert [m.id for m in run_checks(include_deployment_checks=False) if m.id.startswith("tenant_registry.")] == [
         "tenant_registry.E001"
     ]
+
+
+def test_l1_size_must_be_a_positive_number(registry_config):
+    registry_config(L1_MAX_ENTRIES=0)
+    assert [(m.id, m.msg) for m in checks.check_settings()] == [
+        ("tenant_registry.E002", "TENANT_REGISTRY['L1_MAX_ENTRIES'] must be a positive number, got 0.")
+    ]
