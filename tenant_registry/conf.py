@@ -60,10 +60,6 @@ def get(name: str) -> Any:
     return get_settings()[name]
 
 
-def user_keys() -> set[str]:
-    return set(getattr(settings, SETTING_NAME, {}))
-
-
 @receiver(setting_changed)
 def _clear_on_change(*, setting: str, **kwargs: Any) -> None:
     if setting in (SETTING_NAME, "BASE_DIR", "CACHES"):

@@ -21,10 +21,6 @@ Path = tuple[str | int, ...]
 OnMissing = Callable[[str], None]
 
 
-def has_expression(value: str) -> bool:
-    return "$" in value
-
-
 def interpolate_string(value: str, env: Mapping[str, str], on_missing: OnMissing | None = None) -> str:
     if "$" not in value:
         return value

@@ -32,10 +32,6 @@ def current() -> LocalCache | None:
     return _build()
 
 
-def subscriber() -> Subscriber | None:
-    return _subscriber
-
-
 def _build() -> LocalCache | None:
     global _ready, _local, _subscriber
     with _lock:
