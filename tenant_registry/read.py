@@ -19,7 +19,7 @@ from .snapshots import fill_is_safe
 
 logger = logging.getLogger("tenant_registry")
 MISSING = "missing"
-Loaded = tuple[bytes, dict[str, Any] | None, int, bool]
+Loaded = tuple[bytes, dict[str, Any] | None, int, bool, cache.Tokens | None]
 _flights: SingleFlight[Loaded] = SingleFlight()
 
 
@@ -93,10 +93,10 @@ def _shared_load(model: type[Model], tenant_id: str, using: str) -> tuple[bytes,
     """One database read for the concurrent misses of a tenant in this process. A caller that
     joined a read which may predate an invalidation (so perhaps a commit this caller saw return)
     reads again. The leader keeps the entry it built; the others decode their own copy."""
-    raw, built, leader, current = _flights.do(tenant_id, lambda: _load_and_fill(model, tenant_id, using))
+    raw, built, leader, current, tokens = _flights.do(tenant_id, lambda: _load_and_fill(model, tenant_id, using))
     if leader == threading.get_ident():
         return raw, built
-    if not current:
+    if not current or (tokens is not None and cache.tokens(tenant_id) not in (tokens, None)):
         raw, _, built = _load(model, tenant_id, using)
         return raw, built
     return raw, entry.decode(tenant_id, raw)
@@ -104,30 +104,32 @@ def _shared_load(model: type[Model], tenant_id: str, using: str) -> tuple[bytes,
 
 def _load_and_fill(model: type[Model], tenant_id: str, using: str) -> Loaded:
     """The entry's bytes, its decoded form (private to the leader, whose thread ident comes
-    third), and whether no invalidation (in Redis, or by this process) came while it was read.
-    Loaded and filled unless another process holds the tenant's load lock and fills it meanwhile."""
+    third), whether no invalidation (in Redis, or by this process) is known to have come while
+    it was read, and the tokens of a fill sent without waiting for its answer: still current
+    only if no invalidation came since. Loaded and filled unless another process holds the
+    tenant's load lock and fills it meanwhile."""
     leader = threading.get_ident()
     made = cache.invalidations()
     owner = locks.new_owner()
     claimed = cache.claim(tenant_id, owner, locks.LOCK_TTL_MS)
     if claimed is None:
         raw, _, built = _load(model, tenant_id, using)
-        return raw, built, leader, cache.invalidations() == made
+        return raw, built, leader, cache.invalidations() == made, None
     tokens, owned, found = claimed
     if found is not None:
         decoded = entry.decode(tenant_id, found)
         if decoded is not None:
-            return found, decoded, leader, True
+            return found, decoded, leader, True, None
         _drop_corrupt(tenant_id)
         claimed = cache.claim(tenant_id, owner, locks.LOCK_TTL_MS)  # once more, now the bad entry is gone
         if claimed is None or claimed[2] is not None:
             raw, _, built = _load(model, tenant_id, using)
-            return raw, built, leader, False
+            return raw, built, leader, False, None
         tokens, owned, _ = claimed
     if not owned:
         waited = locks.wait_for_fill(tenant_id)
         if waited is not None:
-            return waited, entry.decode(tenant_id, waited), leader, True
+            return waited, entry.decode(tenant_id, waited), leader, True, None
     try:
         raw, missing, built = _load(model, tenant_id, using)
     except BaseException:
@@ -137,10 +139,10 @@ def _load_and_fill(model: type[Model], tenant_id: str, using: str) -> Loaded:
     current = cache.invalidations() == made
     ttl = float(conf.get("NEGATIVE_TTL") if missing else conf.get("CACHE_TTL"))
     if owned:
-        filled = cache.fill_and_release(tenant_id, tokens, raw, ttl, owner)
-    else:
-        filled = cache.fill(tenant_id, tokens, raw, ttl)
-    return raw, built, leader, current if filled is None else filled and current
+        cache.send_fill_and_release(tenant_id, tokens, raw, ttl, owner)
+        return raw, built, leader, current, tokens
+    filled = cache.fill(tenant_id, tokens, raw, ttl)
+    return raw, built, leader, current if filled is None else filled and current, None
 
 
 def load(model: type[Model], tenant_id: str, using: str) -> tuple[bytes, bool]:

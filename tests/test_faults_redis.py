@@ -147,6 +147,7 @@ def test_a_process_that_exits_owing_an_invalidation_sends_it_on_the_way_out(use_
         use_cache(server.url)
         tenant_factory("tn_exit", {"v": 1})
         Tenant.objects.get_config("tn_exit")
+        assert registry_cache.contains("tn_exit")  # the fill is not waited for; this thread sees it
         key = store().entry_key("tn_exit")
         server.kill()
         env = django_process_env(server.url)
