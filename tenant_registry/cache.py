@@ -17,7 +17,7 @@ from django.core.cache import caches
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
-from . import conf
+from . import conf, fills
 from .breaker import Breaker, Pass
 from .django_store import DjangoStore
 from .redis_store import RedisStore
@@ -38,7 +38,6 @@ class Store(Protocol):
     def fill(self, tenant_id: str, tokens: Tokens, value: bytes, ttl: float) -> bool: ...
     def claim(self, tenant_id: str, owner: str, ttl_ms: int) -> tuple[Tokens, bool, bytes | None]: ...
     def fill_and_release(self, tenant_id: str, tokens: Tokens, value: bytes, ttl: float, owner: str) -> bool: ...
-    def send_fill_and_release(self, tenant_id: str, tokens: Tokens, value: bytes, ttl: float, owner: str) -> None: ...
     def release(self, tenant_id: str, owner: str) -> None: ...
     def peek(self, tenant_id: str) -> tuple[bytes | None, bool]: ...
     def invalidate(self, tenant_ids: Iterable[str]) -> None: ...
@@ -107,8 +106,10 @@ def _reset_on_change(*, setting: str, **kwargs: Any) -> None:
 
 def _guarded(operation: Callable[[Store], T], default: T) -> T:
     store = get_store()
-    if store is None:
-        return default
+    return default if store is None else _guarded_on(store, operation, default)
+
+
+def _guarded_on(store: Store, operation: Callable[[Store], T], default: T) -> T:
     mode = breaker.acquire()
     if mode is Pass.SKIP:
         return default
@@ -125,6 +126,7 @@ def _guarded(operation: Callable[[Store], T], default: T) -> T:
 
 
 def get(tenant_id: str) -> bytes | None:
+    fills.settle(tenant_id)
     store = get_store()
     if store is None or breaker.is_open or _pending or _pending_all:
         return _guarded(lambda s: s.get(tenant_id), None)
@@ -138,6 +140,7 @@ def get(tenant_id: str) -> bytes | None:
 
 def tokens(tenant_id: str) -> Tokens | None:
     """The tokens a later :func:`fill` must match; None when the cache cannot be used now."""
+    fills.settle(tenant_id)
     return _guarded(lambda s: s.tokens(tenant_id), None)
 
 
@@ -155,6 +158,7 @@ def invalidations() -> int:
 def claim(tenant_id: str, owner: str, ttl_ms: int) -> tuple[Tokens, bool, bytes | None] | None:
     """Fill tokens, whether ``owner`` got the tenant's short load lock, and the entry if it is there
     after all; None when the cache cannot be used."""
+    fills.settle(tenant_id)
     return _guarded(lambda s: s.claim(tenant_id, owner, ttl_ms), None)
 
 
@@ -163,10 +167,20 @@ def fill_and_release(tenant_id: str, tokens: Tokens, value: bytes, ttl: float, o
     return _guarded(lambda s: s.fill_and_release(tenant_id, tokens, value, ttl, owner), None)
 
 
-def send_fill_and_release(tenant_id: str, tokens: Tokens, value: bytes, ttl: float, owner: str) -> None:
-    """:func:`fill_and_release` without waiting for the answer where the store can skip it: a
-    reader needs only the entry it built, and :func:`tokens` tells others whether it is current."""
-    _guarded(lambda s: s.send_fill_and_release(tenant_id, tokens, value, ttl, owner), None)
+def fill_later(tenant_id: str, tokens: Tokens, value: bytes, ttl: float, owner: str | None) -> None:
+    """:func:`fill_and_release` (:func:`fill` without an owner) on the fill thread, in the store
+    of now: a reader needs only the entry it built, and :func:`tokens` tells others whether it
+    is still current."""
+    store = get_store()
+    if store is None:
+        return
+
+    def write(s: Store) -> bool:
+        if owner is None:
+            return s.fill(tenant_id, tokens, value, ttl)
+        return s.fill_and_release(tenant_id, tokens, value, ttl, owner)
+
+    fills.submit(tenant_id, lambda: _guarded_on(store, write, None))
 
 
 def release(tenant_id: str, owner: str) -> None:
@@ -175,6 +189,7 @@ def release(tenant_id: str, owner: str) -> None:
 
 def peek(tenant_id: str) -> tuple[bytes | None, bool]:
     """The entry and whether its load lock is held; (None, False) when the cache cannot be used."""
+    fills.settle(tenant_id)
     unavailable: tuple[bytes | None, bool] = (None, False)
     return _guarded(lambda s: s.peek(tenant_id), unavailable)
 
@@ -211,6 +226,7 @@ def _sent(send: Callable[[set[str]], None], ids: set[str]) -> bool:
 
 def invalidate_all(known_ids: Iterable[str]) -> int:
     global _pending_all, _invalidations
+    fills.settle()  # so the count includes this process's own fills
     _invalidations += 1
     if get_store() is None:
         return 0
@@ -227,6 +243,7 @@ def invalidate_all(known_ids: Iterable[str]) -> int:
 
 
 def contains(tenant_id: str) -> bool | None:
+    fills.settle(tenant_id)
     return _guarded(lambda s: s.contains(tenant_id), None)
 
 
@@ -234,6 +251,7 @@ def info(known_ids: Iterable[str]) -> dict[str, Any]:
     options = _cache_options(conf.get("CACHE_ALIAS"))
     store = get_store()
     unknown: int | None = -1
+    fills.settle()
     count = _guarded(lambda s: s.count(known_ids), unknown) if store is not None else -1
     return {
         "backend": backend_name(options["BACKEND"]) if options else "none",

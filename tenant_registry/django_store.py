@@ -52,11 +52,6 @@ class DjangoStore:
     def fill_and_release(self, tenant_id: str, tokens: tuple[str, str], value: bytes, ttl: float, owner: str) -> bool:
         return self.fill(tenant_id, tokens, value, ttl)
 
-    def send_fill_and_release(
-        self, tenant_id: str, tokens: tuple[str, str], value: bytes, ttl: float, owner: str
-    ) -> None:
-        self.fill(tenant_id, tokens, value, ttl)
-
     def release(self, tenant_id: str, owner: str) -> None:
         return None
 

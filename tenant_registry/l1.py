@@ -9,6 +9,12 @@ thread waits for the GIL. The subscriber pings through the channel, and Redis an
 only after every message published before it, so once the answer to a ping sent at ``p`` is
 handled, every invalidation published before ``p`` has been applied. Readers trust the tier
 only until :attr:`LocalCache.fresh_until` (that ``p`` plus the allowed staleness).
+
+An invalidation message also carries the tenant's new generation token, so the tier knows
+the fill tokens of a tenant whose entry was just removed (with the namespace epoch, learnt
+from the last ``*`` message or claim). A reader of such a tenant reads the database and fills
+without asking Redis first (:meth:`LocalCache.take_hint`). A token that is out of date can
+only get that fill refused.
 """
 
 from __future__ import annotations
@@ -27,6 +33,9 @@ class LocalCache:
         self.live = False
         self.fresh_until = 0.0
         self._entries: OrderedDict[str, tuple[bytes, float]] = OrderedDict()
+        self._hints: OrderedDict[str, str] = OrderedDict()  # tenant -> generation token, entry removed
+        self._epoch: str | None = None
+        self._epochs_seen = 0  # bumped by every change of the epoch this tier hears of
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -68,6 +77,39 @@ class LocalCache:
                 self._entries.popitem(last=False)
         return True
 
+    def invalidated(self, tokens: dict[str, str] | None, epoch: str) -> None:
+        """An invalidation message: drop what it names and keep each removed tenant's new token."""
+        self.discard(None if tokens is None else tokens.keys())
+        with self._lock:
+            if tokens is None:
+                self._hints.clear()
+                self._epochs_seen += 1
+                self._epoch = epoch or None
+                return
+            for tenant_id, token in tokens.items():
+                self._hints.pop(tenant_id, None)
+                if token:
+                    self._hints[tenant_id] = token
+            while len(self._hints) > self.max_entries:
+                self._hints.popitem(last=False)
+
+    def take_hint(self, tenant_id: str) -> tuple[str, str] | None:
+        """The fill tokens of a tenant whose entry an invalidation removed, once; None if unknown."""
+        if self._epoch is None or not self._hints:
+            return None
+        with self._lock:
+            token = self._hints.pop(tenant_id, None)
+            return None if token is None or self._epoch is None or not self.live else (token, self._epoch)
+
+    def epochs_seen(self) -> int:
+        return self._epochs_seen
+
+    def learn_epoch(self, epoch: str, seen: int) -> None:
+        """The epoch a claim read, kept unless the epoch changed since ``seen`` was read."""
+        with self._lock:
+            if seen == self._epochs_seen and self.live:
+                self._epoch = epoch
+
     def discard(self, tenant_ids: Iterable[str] | None) -> None:
         """Drop these tenants (every tenant when None) and refuse fills read before now."""
         with self._lock:
@@ -83,5 +125,8 @@ class LocalCache:
         with self._lock:
             self.generation += 1
             self._entries.clear()
+            self._hints.clear()
+            self._epochs_seen += 1
+            self._epoch = None
             self.live = live
             self.fresh_until = 0.0

@@ -1,7 +1,8 @@
 """The invalidation channel: every invalidation is published under our namespace, and one
 subscriber thread per process drops what it names from the in-process tier.
 
-Messages are tenant ids separated by spaces, or ``*`` for everything. The subscriber marks
+Messages are ``id=token`` pairs separated by spaces (each tenant's new generation token), or
+``*=epoch`` for everything; a bare id or ``*`` is understood too. The subscriber marks
 the tier live only once its subscription is confirmed, and not live as soon as the
 connection fails or stops answering. Its pings, every ``STALENESS / 3``, are what keep the
 tier trusted (see l1.py): a reader never uses an entry that may have missed an invalidation
@@ -27,9 +28,13 @@ DEAD_AFTER = 1.0  # seconds without an answer before reconnecting (freshness doe
 ERRORS: tuple[type[BaseException], ...] = (redis.RedisError, OSError, ValueError)
 
 
-def decode(message: bytes | str) -> list[str] | None:
+def decode(message: bytes | str) -> tuple[dict[str, str] | None, str]:
+    """The tenants with their new tokens ("" when not sent), or None and the new epoch for all."""
     text = message.decode() if isinstance(message, bytes) else message
-    return None if text == ALL else text.split()
+    pairs = dict(item.partition("=")[::2] for item in text.split())
+    if ALL in pairs:
+        return None, pairs[ALL]
+    return pairs, ""
 
 
 class Subscriber(threading.Thread):
@@ -91,7 +96,7 @@ class Subscriber(threading.Thread):
         if kind == "subscribe":
             self.local.set_live(True)
         elif kind == "message":
-            self.local.discard(decode(message["data"]))
+            self.local.invalidated(*decode(message["data"]))
         elif kind == "pong" and sent:
             self.local.confirm(sent.popleft(), STALENESS)
 

@@ -33,6 +33,7 @@ def get_config(model: type[Model], tenant_id: str) -> dict[str, Any] | None:
     local = local_tier.current()
     generation = 0
     probe = True
+    hint = None
     if local is not None:
         raw = local.get(tenant_id)
         if raw is not None:
@@ -41,7 +42,8 @@ def get_config(model: type[Model], tenant_id: str) -> dict[str, Any] | None:
         # A miss of a live L1 is rare enough to read Redis through the claim, which also
         # takes the load lock when the entry is missing: one round trip fewer on a miss.
         probe = not local.live
-    if probe:
+        hint = local.take_hint(tenant_id)
+    if probe and hint is None:
         raw = cache.get(tenant_id)
         if raw is not None:
             found = entry.decode(tenant_id, raw)
@@ -52,7 +54,7 @@ def get_config(model: type[Model], tenant_id: str) -> dict[str, Any] | None:
             _drop_corrupt(tenant_id)
     if not fill_is_safe(connections[using]):  # an old snapshot: neither cached nor shared
         return _finish(tenant_id, load(model, tenant_id, using)[0])
-    raw, found = _shared_load(model, tenant_id, using)
+    raw, found = _shared_load(model, tenant_id, using, hint)
     if found is None:
         return None
     if local is not None:
@@ -66,8 +68,7 @@ def _drop_corrupt(tenant_id: str) -> None:
 
 
 def _keep(local: LocalCache, tenant_id: str, raw: bytes, generation: int, found: dict[str, Any]) -> None:
-    ttl = conf.get("NEGATIVE_TTL") if found["src"] == MISSING else conf.get("CACHE_TTL")
-    local.put(tenant_id, raw, generation, float(ttl))
+    local.put(tenant_id, raw, generation, _ttl(found["src"] == MISSING))
 
 
 def from_yaml_only(tenant_id: str) -> dict[str, Any] | None:
@@ -89,11 +90,13 @@ def _resolved(found: dict[str, Any], where: str | None = None) -> dict[str, Any]
     return entry.resolve(found, where or f"tenant {found['t']}")
 
 
-def _shared_load(model: type[Model], tenant_id: str, using: str) -> tuple[bytes, dict[str, Any] | None]:
+def _shared_load(
+    model: type[Model], tenant_id: str, using: str, hint: cache.Tokens | None
+) -> tuple[bytes, dict[str, Any] | None]:
     """One database read for the concurrent misses of a tenant in this process. A caller that
     joined a read which may predate an invalidation (so perhaps a commit this caller saw return)
     reads again. The leader keeps the entry it built; the others decode their own copy."""
-    raw, built, leader, current, tokens = _flights.do(tenant_id, lambda: _load_and_fill(model, tenant_id, using))
+    raw, built, leader, current, tokens = _flights.do(tenant_id, lambda: _load_and_fill(model, tenant_id, using, hint))
     if leader == threading.get_ident():
         return raw, built
     if not current or (tokens is not None and cache.tokens(tenant_id) not in (tokens, None)):
@@ -102,20 +105,29 @@ def _shared_load(model: type[Model], tenant_id: str, using: str) -> tuple[bytes,
     return raw, entry.decode(tenant_id, raw)
 
 
-def _load_and_fill(model: type[Model], tenant_id: str, using: str) -> Loaded:
+def _load_and_fill(model: type[Model], tenant_id: str, using: str, hint: cache.Tokens | None) -> Loaded:
     """The entry's bytes, its decoded form (private to the leader, whose thread ident comes
     third), whether no invalidation (in Redis, or by this process) is known to have come while
     it was read, and the tokens of a fill sent without waiting for its answer: still current
     only if no invalidation came since. Loaded and filled unless another process holds the
-    tenant's load lock and fills it meanwhile."""
+    tenant's load lock and fills it meanwhile. With ``hint`` (the tokens an invalidation message
+    gave for this tenant), nothing is asked of Redis first and no load lock is taken."""
     leader = threading.get_ident()
     made = cache.invalidations()
+    if hint is not None:
+        raw, missing, built = _load(model, tenant_id, using)
+        cache.fill_later(tenant_id, hint, raw, _ttl(missing), None)
+        return raw, built, leader, cache.invalidations() == made, hint
+    local = local_tier.current()
+    epochs = local.epochs_seen() if local is not None else 0
     owner = locks.new_owner()
     claimed = cache.claim(tenant_id, owner, locks.LOCK_TTL_MS)
     if claimed is None:
         raw, _, built = _load(model, tenant_id, using)
         return raw, built, leader, cache.invalidations() == made, None
     tokens, owned, found = claimed
+    if local is not None and found is None:
+        local.learn_epoch(tokens[1], epochs)
     if found is not None:
         decoded = entry.decode(tenant_id, found)
         if decoded is not None:
@@ -137,12 +149,15 @@ def _load_and_fill(model: type[Model], tenant_id: str, using: str) -> Loaded:
             cache.release(tenant_id, owner)
         raise
     current = cache.invalidations() == made
-    ttl = float(conf.get("NEGATIVE_TTL") if missing else conf.get("CACHE_TTL"))
     if owned:
-        cache.send_fill_and_release(tenant_id, tokens, raw, ttl, owner)
+        cache.fill_later(tenant_id, tokens, raw, _ttl(missing), owner)
         return raw, built, leader, current, tokens
-    filled = cache.fill(tenant_id, tokens, raw, ttl)
+    filled = cache.fill(tenant_id, tokens, raw, _ttl(missing))
     return raw, built, leader, current if filled is None else filled and current, None
+
+
+def _ttl(missing: bool) -> float:
+    return float(conf.get("NEGATIVE_TTL") if missing else conf.get("CACHE_TTL"))
 
 
 def load(model: type[Model], tenant_id: str, using: str) -> tuple[bytes, bool]:

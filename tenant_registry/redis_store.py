@@ -9,8 +9,7 @@ channel ``N events`` once its keys are gone (see pubsub.py).
 
 The read path (GET, claim, fill) talks to a connection of its own per thread: the client's
 command layer and pool (retries we disable anyway, instrumentation) cost about 60 us of CPU
-a call, as much as the loopback round trip. A reader's fill is sent under ``CLIENT REPLY SKIP`` where the server
-has it, so the reader does not wait for an answer it does not need.
+a call, as much as the loopback round trip.
 """
 
 from __future__ import annotations
@@ -61,9 +60,12 @@ def new_token() -> str:
     return _random.token_hex(8)
 
 
-def pubsub_message(tenant_ids: set[str] | None) -> str:
-    """Tenant ids separated by spaces, or ``*`` for every tenant."""
-    return "*" if tenant_ids is None else " ".join(sorted(tenant_ids))
+def pubsub_message(tokens: dict[str, str] | None, epoch: str = "") -> str:
+    """``id=token`` for each tenant (its new generation token) separated by spaces, or ``*=epoch``
+    for every tenant."""
+    if tokens is None:
+        return f"*={epoch}"
+    return " ".join(f"{tenant_id}={token}" for tenant_id, token in sorted(tokens.items()))
 
 
 def escape_glob(text: str) -> str:
@@ -72,6 +74,15 @@ def escape_glob(text: str) -> str:
 
 def _ms(seconds: float) -> int:
     return max(1, int(seconds * 1000))
+
+
+def _closed(connection: Any) -> bool:
+    """Nothing is due between our commands, so a readable socket was closed by the server
+    (a restart, an idle timeout); the next command reconnects instead of failing."""
+    try:
+        return bool(connection.can_read())
+    except ERRORS:
+        return True
 
 
 def _is_id(raw: bytes) -> bool:
@@ -96,7 +107,6 @@ class RedisStore:
         self._fill_and_release = self.client.register_script(_FILL_AND_RELEASE)
         self._scripts = (self._fill, self._unlock, self._claim, self._fill_and_release)
         self._local = threading.local()
-        self._skips_replies: bool | None = None  # whether the server takes CLIENT REPLY SKIP; asked once
 
     def entry_key(self, tenant_id: str) -> str:
         return f"{self.ns}c:{tenant_id}"
@@ -123,7 +133,7 @@ class RedisStore:
         try:
             connection.send_packed_command([b"".join(connection.pack_commands(commands))])
             return [connection.read_response() for _ in range(answers)]
-        except ResponseError:
+        except ResponseError:  # an answer, so the connection is still in step
             raise
         except BaseException:
             connection.disconnect()
@@ -134,6 +144,8 @@ class RedisStore:
         if connection is None or connection.pid != os.getpid():  # a forked child opens its own
             pool = self.client.connection_pool
             connection = self._local.connection = pool.connection_class(**pool.connection_kwargs)
+        elif connection._sock is not None and _closed(connection):
+            connection.disconnect()
         return connection
 
     def _call(self, *args: Any) -> Any:
@@ -172,38 +184,11 @@ class RedisStore:
         keys, args = self._fill_and_release_command(tenant_id, tokens, value, ttl, owner)
         return bool(self._run(self._fill_and_release, keys, args))
 
-    def send_fill_and_release(
-        self, tenant_id: str, tokens: tuple[str, str], value: bytes, ttl: float, owner: str
-    ) -> None:
-        """:meth:`fill_and_release` without waiting for its answer, where the server can skip it."""
-        if not self._skip_replies():
-            self.fill_and_release(tenant_id, tokens, value, ttl, owner)
-            return
-        keys, args = self._fill_and_release_command(tenant_id, tokens, value, ttl, owner)
-        command = ("EVALSHA", self._fill_and_release.sha, len(keys), *keys, *args)
-        self._send([("CLIENT", "REPLY", "SKIP"), command], 0)
-
     def _fill_and_release_command(
         self, tenant_id: str, tokens: tuple[str, str], value: bytes, ttl: float, owner: str
     ) -> tuple[list[str], list[bytes | str | int]]:
         keys = [self.gen_key(tenant_id), self.epoch_key, self.entry_key(tenant_id), self.lock_key(tenant_id)]
         return keys, [tokens[0], tokens[1], value, _ms(ttl), owner]
-
-    def _skip_replies(self) -> bool:
-        """Whether the server skips the answer after ``CLIENT REPLY SKIP`` (proxies and ACLs may
-        refuse it; then fills are answered as usual). Asked once, on a connection of its own."""
-        if self._skips_replies is None:
-            connection = self._connection()
-            probe = [("CLIENT", "REPLY", "SKIP"), ("ECHO", "skipped"), ("ECHO", "answered")]
-            try:
-                connection.send_packed_command(connection.pack_commands(probe))
-                try:
-                    self._skips_replies = connection.read_response() == b"answered"
-                except ResponseError:
-                    self._skips_replies = False
-            finally:
-                connection.disconnect()  # whatever answers are still due go with it
-        return self._skips_replies
 
     def release(self, tenant_id: str, owner: str) -> None:
         self._run(self._unlock, [self.lock_key(tenant_id)], [owner])
@@ -214,23 +199,24 @@ class RedisStore:
         return raw, bool(locked)
 
     def invalidate(self, tenant_ids: Iterable[str]) -> None:
-        ids = set(tenant_ids)
+        tokens = {tenant_id: new_token() for tenant_id in tenant_ids}
         pipe = self.client.pipeline(transaction=False)
-        for tenant_id in ids:
-            pipe.set(self.gen_key(tenant_id), new_token(), px=GEN_TTL_MS)
+        for tenant_id, token in tokens.items():
+            pipe.set(self.gen_key(tenant_id), token, px=GEN_TTL_MS)
             pipe.unlink(self.entry_key(tenant_id))
-        pipe.publish(self.channel, pubsub_message(ids))
+        pipe.publish(self.channel, pubsub_message(tokens))
         pipe.execute()
 
     def invalidate_all(self, known_ids: Iterable[str]) -> int:
-        self.client.set(self.epoch_key, new_token(), px=GEN_TTL_MS)
+        epoch = new_token()
+        self.client.set(self.epoch_key, epoch, px=GEN_TTL_MS)
         removed = 0
         pipe = self.client.pipeline(transaction=False)
         for batch in self._scan_batches():
             pipe.unlink(*batch)
             if len(pipe) >= UNLINK_PIPELINE:
                 removed += sum(pipe.execute())
-        pipe.publish(self.channel, pubsub_message(None))
+        pipe.publish(self.channel, pubsub_message(None, epoch))
         removed += sum(pipe.execute()[:-1])
         return int(removed)
 

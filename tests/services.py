@@ -18,6 +18,8 @@ from pathlib import Path
 
 import redis
 
+from tenant_registry import fills
+
 START_POSTGRES = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
 START_REDIS = (
     'redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no '
@@ -60,6 +62,8 @@ class RedisServer:
         raise RuntimeError(f"redis-server on port {self.port} did not start")
 
     def client(self) -> redis.Redis:
+        """A raw look at the server; this process's queued cache fills land first."""
+        fills.settle()
         return redis.Redis(port=self.port, socket_timeout=1, socket_connect_timeout=1)
 
     def kill(self) -> None:

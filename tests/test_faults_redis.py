@@ -87,6 +87,7 @@ def test_invalidation_refused_with_readonly_is_replayed_when_writes_return(use_c
         use_cache(server.url)
         tenant_factory("tn_ro", {"v": 1})
         Tenant.objects.get_config("tn_ro")
+        registry_cache.contains("tn_ro")  # this process's fill (and lock release) has landed
         key = store().entry_key("tn_ro")
         client = slow_client(server)
         for name in client.scan_iter(match="*"):

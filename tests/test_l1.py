@@ -11,7 +11,7 @@ import orjson
 import pytest
 from django.db import connection
 
-from tenant_registry import local_tier
+from tenant_registry import cache, local_tier, pubsub
 from tenant_registry.l1 import LocalCache
 from tenant_registry.models import Tenant
 
@@ -186,3 +186,64 @@ def test_an_entry_is_not_served_once_the_channel_has_not_confirmed_it_recently()
     assert local.get("tn_a") is None
     local.confirm(time.monotonic(), 60)
     assert local.get("tn_a") == b"x"
+
+
+def _script_calls(client: Any) -> int:
+    return int(client.info("commandstats").get("cmdstat_evalsha", {}).get("calls", 0))
+
+
+def test_a_reader_after_an_invalidation_message_reads_the_database_without_a_claim(
+    redis_server: Any, use_cache: Any, django_assert_num_queries: Any
+) -> None:
+    use_cache(redis_server.url)
+    Tenant.objects.save_config("tn_hint", {"v": 1})
+    local = wait_live()
+    Tenant.objects.get_config("tn_hint")  # its claim teaches the tier the namespace epoch
+    Tenant.objects.save_config("tn_hint", {"v": 3})
+    deadline = time.monotonic() + 2
+    while "tn_hint" not in local._hints:
+        assert time.monotonic() < deadline, "the invalidation message did not arrive"
+        time.sleep(0.005)
+    client = redis_server.client()
+    before = _script_calls(client)
+    with django_assert_num_queries(1):
+        assert Tenant.objects.get_config("tn_hint")["v"] == 3
+    assert cache.contains("tn_hint")
+    assert _script_calls(client) - before == 1  # the fill; no claim before the SELECT
+    with django_assert_num_queries(0):
+        assert Tenant.objects.get_config("tn_hint")["v"] == 3
+
+
+def test_an_out_of_date_hint_can_only_get_the_fill_refused(
+    redis_server: Any, use_cache: Any, django_assert_num_queries: Any
+) -> None:
+    use_cache(redis_server.url)
+    Tenant.objects.save_config("tn_hint", {"v": 1})
+    local = wait_live()
+    Tenant.objects.get_config("tn_hint")
+    Tenant.objects.invalidate("tn_hint")
+    deadline = time.monotonic() + 2
+    while "tn_hint" not in local._hints:
+        assert time.monotonic() < deadline, "the invalidation message did not arrive"
+        time.sleep(0.005)
+    local._hints["tn_hint"] = "a-token-from-before"
+    with django_assert_num_queries(1):
+        assert Tenant.objects.get_config("tn_hint")["v"] == 1
+    assert not cache.contains("tn_hint")
+    local.discard(["tn_hint"])
+    with django_assert_num_queries(1):  # no hint now: the claim path fills
+        assert Tenant.objects.get_config("tn_hint")["v"] == 1
+    assert cache.contains("tn_hint")
+
+
+@pytest.mark.parametrize(
+    ("message", "decoded"),
+    [
+        ("tn_a=t1 tn_b=t2", ({"tn_a": "t1", "tn_b": "t2"}, "")),
+        ("tn_a tn_b", ({"tn_a": "", "tn_b": ""}, "")),
+        ("*=e1", (None, "e1")),
+        ("*", (None, "")),
+    ],
+)
+def test_invalidation_messages_carry_tokens_and_old_ones_are_understood(message: str, decoded: Any) -> None:
+    assert pubsub.decode(message.encode()) == decoded

@@ -15,7 +15,7 @@ from django.db import connection, connections, transaction
 from django.urls import reverse
 
 from tenant_registry import cache as registry_cache
-from tenant_registry import importer
+from tenant_registry import fills, importer
 from tenant_registry.models import Tenant
 
 from .faults import TableQueries, in_thread, run_elsewhere, store, wait_until
@@ -99,6 +99,7 @@ WRITES = [
 def test_every_write_path_is_fresh_after_commit(own_cache, tenant_factory, tmp_path, write, django_assert_num_queries):
     tenant_factory("tn_w", {"v": 1})
     assert Tenant.objects.get_config("tn_w")["v"] == 1
+    fills.settle()
     assert own_cache.client().exists(store().entry_key("tn_w"))
 
     write(tmp_path)

@@ -1,0 +1,67 @@
+"""A reader's fill is written by the fill thread: the reader does not wait for it, the process
+reads its own fills, and a server that lost our scripts gets them again."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from tenant_registry import cache, fills
+from tenant_registry.models import Tenant
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_a_reader_returns_before_its_fill_is_written_and_a_cache_read_waits_for_it(tenant_factory, raw_redis):
+    tenant_factory("tn_later", {"v": 1})
+    busy, written = threading.Event(), threading.Event()
+    fills.submit("tn_other", lambda: busy.wait(10))  # the fill thread is held up
+
+    assert Tenant.objects.get_config("tn_later")["v"] == 1
+    store = cache.get_store()
+    assert store is not None
+    assert not raw_redis.exists(store.entry_key("tn_later"))  # type: ignore[attr-defined]
+
+    threading.Timer(0.1, lambda: (busy.set(), written.set())).start()
+    assert cache.contains("tn_later")  # waits for this process's own fill
+    assert written.is_set()
+
+
+def test_settle_gives_up_after_its_bound(monkeypatch):
+    monkeypatch.setattr(fills, "SETTLE_SECONDS", 0.05)
+    release = threading.Event()
+    fills.submit("tn_stuck", lambda: release.wait(10))
+    fills.settle("tn_stuck")
+    assert fills._pending["tn_stuck"] == 1
+    release.set()
+    monkeypatch.setattr(fills, "SETTLE_SECONDS", 5.0)
+    fills.settle("tn_stuck")
+    assert not fills._pending
+
+
+def test_a_failing_fill_is_logged_and_the_thread_lives_on(caplog):
+    def broken() -> None:
+        raise RuntimeError("boom")
+
+    fills.submit("tn_broken", broken)
+    fills.settle()
+    assert "tn_broken: writing a cache fill failed" in caplog.text
+    done = threading.Event()
+    fills.submit("tn_next", done.set)
+    fills.settle()
+    assert done.is_set()
+
+
+def test_a_server_that_lost_our_scripts_gets_them_again(
+    redis_server, use_cache, tenant_factory, django_assert_num_queries
+):
+    use_cache(redis_server.url)
+    tenant_factory("tn_script", {"v": 1})
+    assert Tenant.objects.get_config("tn_script")["v"] == 1
+    redis_server.client().script_flush()
+    Tenant.objects.invalidate("tn_script")
+    with django_assert_num_queries(1):
+        assert Tenant.objects.get_config("tn_script")["v"] == 1
+    assert cache.contains("tn_script")
+    assert not cache.breaker.is_open
