@@ -34,6 +34,7 @@ class LocalCache:
         self.fresh_until = 0.0
         self._entries: OrderedDict[str, tuple[bytes, float]] = OrderedDict()
         self._hints: OrderedDict[str, str] = OrderedDict()  # tenant -> generation token, entry removed
+        self._claimed: OrderedDict[str, str] = OrderedDict()  # tenant -> token a claim already saw
         self._epoch: str | None = None
         self._epochs_seen = 0  # bumped by every change of the epoch this tier hears of
         self._lock = threading.Lock()
@@ -88,7 +89,7 @@ class LocalCache:
                 return
             for tenant_id, token in tokens.items():
                 self._hints.pop(tenant_id, None)
-                if token:
+                if token and self._claimed.get(tenant_id) != token:  # a late message of a read already done
                     self._hints[tenant_id] = token
             while len(self._hints) > self.max_entries:
                 self._hints.popitem(last=False)
@@ -100,6 +101,21 @@ class LocalCache:
         with self._lock:
             token = self._hints.pop(tenant_id, None)
             return None if token is None or self._epoch is None or not self.live else (token, self._epoch)
+
+    def drop_hint(self, tenant_id: str) -> None:
+        """A reader that read the tenant after its hint arrived: the entry may be filled by now."""
+        if tenant_id in self._hints:
+            with self._lock:
+                self._hints.pop(tenant_id, None)
+
+    def claimed(self, tenant_id: str, token: str) -> None:
+        """A claim saw this generation token: its message, if still to come, brings no news."""
+        with self._lock:
+            self._hints.pop(tenant_id, None)
+            self._claimed[tenant_id] = token
+            self._claimed.move_to_end(tenant_id)
+            while len(self._claimed) > self.max_entries:
+                self._claimed.popitem(last=False)
 
     def epochs_seen(self) -> int:
         return self._epochs_seen
@@ -126,6 +142,7 @@ class LocalCache:
             self.generation += 1
             self._entries.clear()
             self._hints.clear()
+            self._claimed.clear()
             self._epochs_seen += 1
             self._epoch = None
             self.live = live

@@ -55,6 +55,8 @@ def get_config(model: type[Model], tenant_id: str) -> dict[str, Any] | None:
     if not fill_is_safe(connections[using]):  # an old snapshot: neither cached nor shared
         return _finish(tenant_id, load(model, tenant_id, using)[0])
     raw, found = _shared_load(model, tenant_id, using, hint)
+    if local is not None:
+        local.drop_hint(tenant_id)
     if found is None:
         return None
     if local is not None:
@@ -128,6 +130,7 @@ def _load_and_fill(model: type[Model], tenant_id: str, using: str, hint: cache.T
     tokens, owned, found = claimed
     if local is not None and found is None:
         local.learn_epoch(tokens[1], epochs)
+        local.claimed(tenant_id, tokens[0])
     if found is not None:
         decoded = entry.decode(tenant_id, found)
         if decoded is not None:

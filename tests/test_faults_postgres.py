@@ -7,10 +7,12 @@ import psycopg
 import pytest
 from django.db import connection
 
+from tenant_registry import local_tier
 from tenant_registry.exceptions import RegistryUnavailable
 from tenant_registry.models import Tenant
 
 from .faults import database_unreachable, store
+from .l1_helpers import wait_down
 
 pytestmark = [pytest.mark.fault, pytest.mark.django_db(transaction=True)]
 
@@ -45,6 +47,9 @@ def test_a_miss_with_redis_down_too_raises_registry_unavailable(own_cache, tenan
     tenant_factory("tn_cold", {"v": 1})
     Tenant.objects.get_config("tn_cold")
     own_cache.kill()
+    local = local_tier.current()
+    if local is not None:
+        wait_down(local)  # a miss: the in-process tier must not answer either
     with database_unreachable(), pytest.raises(RegistryUnavailable):
         Tenant.objects.get_config("tn_cold")
 
