@@ -28,17 +28,24 @@ def encode(tenant_id: str, source: str, status: str, config: dict[str, Any]) -> 
     return build(tenant_id, source, status, config)[0]
 
 
-def build(tenant_id: str, source: str, status: str, config: dict[str, Any]) -> tuple[bytes, dict[str, Any]]:
+def build(
+    tenant_id: str, source: str, status: str, config: dict[str, Any], text: bytes | None = None
+) -> tuple[bytes, dict[str, Any]]:
     """The entry's bytes, and the entry itself: what decoding them gives, built on ``config``
-    (so private only if ``config`` is)."""
+    (so private only if ``config`` is). ``text``, the JSON ``config`` was parsed from, is used
+    as it is when nothing had to be stripped, instead of serialising the config again."""
     paths: list[Path] = []
     stripped = config
     if _scan_sections(config, secrets.secret_name_test(), secrets.secret_key_needles(), paths):
         stripped, removed = secrets.strip(config)
         logger.warning("tenant %s: dropped literal secrets at %s from %s", tenant_id, ", ".join(removed), source)
         paths = list(expression_paths(stripped))
+        text = None
     built = {"t": tenant_id, "src": source, "st": status, "x": paths, "c": stripped}
-    return orjson.dumps(built), built
+    if text is None:
+        return orjson.dumps(built), built
+    head = orjson.dumps({"t": tenant_id, "src": source, "st": status, "x": paths})
+    return b"".join((head[:-1], b',"c":', text, b"}")), built
 
 
 def _scan_sections(

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping
-from functools import lru_cache
 
 
 class Environ(Mapping[str, str]):
     def get(self, name: str, default: str | None = None) -> str | None:  # type: ignore[override]
-        data = getattr(os.environ, "_data", None)
-        if not isinstance(data, dict):
+        data = os.environ.__dict__.get("_data")
+        if data is not _data or not isinstance(data, dict):  # os.environ replaced, or not the usual kind
             return os.environ.get(name, default)
-        value = data.get(_encoded(name))
+        key = _keys.get(name)
+        if key is None:
+            key = _keys[name] = os.environ.encodekey(name)
+        value = data.get(key)
         return default if value is None else os.environ.decodevalue(value)
 
     def __getitem__(self, name: str) -> str:
@@ -30,9 +32,6 @@ class Environ(Mapping[str, str]):
         return len(os.environ)
 
 
-@lru_cache(maxsize=4096)
-def _encoded(name: str) -> object:
-    return os.environ.encodekey(name)
-
-
+_data: object = os.environ.__dict__.get("_data") if isinstance(os.environ.__dict__.get("_data"), dict) else ()
+_keys: dict[str, object] = {}
 environ = Environ()

@@ -36,8 +36,8 @@ def get_config(model: type[Model], tenant_id: str) -> dict[str, Any] | None:
     hint = None
     if local is not None:
         raw = local.get(tenant_id)
-        if raw is not None:
-            return _finish(tenant_id, raw)
+        if raw is not None:  # bytes this process built or checked before keeping them
+            return _resolved(orjson.loads(raw))
         generation = local.generation  # read before fetching: see LocalCache.put
         # A miss of a live L1 is rare enough to read Redis through the claim, which also
         # takes the load lock when the entry is missing: one round trip fewer on a miss.
@@ -178,8 +178,14 @@ def _load(model: type[Model], tenant_id: str, using: str) -> tuple[bytes, bool, 
         if source == "yaml":
             raw, built = entry.build(tenant_id, "yaml", status, _yaml_doc(tenant_id, required=True) or {})
             return raw, False, built
-        doc = orjson.loads(config) if isinstance(config, str | bytes) else config
-        raw, built = entry.build(tenant_id, "database", status, doc if isinstance(doc, dict) else {})
+        if isinstance(config, str | bytes):
+            text = config.encode() if isinstance(config, str) else config
+            doc = orjson.loads(text)
+        else:
+            text, doc = None, config
+        if not isinstance(doc, dict):
+            text, doc = None, {}
+        raw, built = entry.build(tenant_id, "database", status, doc, text)
         return raw, False, built
     doc = _yaml_doc(tenant_id, required=False)
     if doc is None:

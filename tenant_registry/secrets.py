@@ -145,23 +145,40 @@ def fill_from_env(tenant_id: str, config: dict[str, Any]) -> dict[str, str]:
     """Fill SECRET_ENV paths whose section exists and whose value is absent or empty, in place.
 
     Returns where each known secret path came from: "config", "tenant", "global" or "missing".
+    Runs on every read, so the paths are split once per SECRET_ENV and the lookups are inlined.
     """
     sources: dict[str, str] = {}
-    for dotted_path, variable in conf.get("SECRET_ENV").items():
-        parents, leaf = _split(dotted_path)
+    own = _prefix(tenant_id)
+    get = live_environ.get
+    for dotted_path, parents, leaf, variable in _targets(conf.get("SECRET_ENV")):
         section: Any = config
         for step in parents:
-            section = section.get(step) if isinstance(section, dict) else None
-        if not isinstance(section, dict):
+            section = section.get(step) if type(section) is dict else None
+        if type(section) is not dict:
             continue
         if section.get(leaf) not in (None, ""):
             sources[dotted_path] = "config"
             continue
-        value, source = env_lookup(tenant_id, variable)
-        sources[dotted_path] = source
-        if value is not None:
+        value = get(own + variable)
+        if value:
+            sources[dotted_path] = "tenant"
+        else:
+            value = get(variable)
+            sources[dotted_path] = "global" if value else "missing"
+        if value:
             section[leaf] = value
     return sources
+
+
+_compiled: tuple[object, tuple[tuple[str, tuple[str, ...], str, str], ...]] = (None, ())
+
+
+def _targets(secret_env: dict[str, str]) -> tuple[tuple[str, tuple[str, ...], str, str], ...]:
+    """SECRET_ENV as (dotted path, parents, leaf, variable), kept while the settings object is."""
+    global _compiled
+    if _compiled[0] is not secret_env:
+        _compiled = (secret_env, tuple((path, *_split(path), variable) for path, variable in secret_env.items()))
+    return _compiled[1]
 
 
 def unset_variables(tenant_id: str, config: dict[str, Any], environ: Mapping[str, str] | None = None) -> list[str]:
