@@ -49,7 +49,10 @@ def build(
 
 
 def _scan_sections(
-    config: dict[str, Any], is_secret: Callable[[str], bool], needles: tuple[bytes, ...], paths: list[Path]
+    config: dict[str, Any],
+    is_secret: Callable[[str], bool],
+    needles: tuple[tuple[bytes, bytes], ...],
+    paths: list[Path],
 ) -> bool:
     """:func:`_scan` of the sections that may matter: one whose JSON holds no ``$`` and no key
     ending in a secret name cannot change the entry, and serialising it is cheaper than walking it."""
@@ -60,7 +63,7 @@ def _scan_sections(
             if not secret:
                 text = orjson.dumps(value)
                 text = text.lower() if text.isascii() else text.decode().lower().encode()
-                if b"$" not in text and not any(needle in text for needle in needles):
+                if b"$" not in text and not any(word in text and needle in text for word, needle in needles):
                     continue
             found = _scan(value, (key,), secret, is_secret, paths) or found
         else:

@@ -28,16 +28,17 @@ def secret_name_test() -> Callable[[str], bool]:
     return _name_tests(conf.get("SECRET_KEYS"))
 
 
-def secret_key_needles() -> tuple[bytes, ...]:
+def secret_key_needles() -> tuple[tuple[bytes, bytes], ...]:
     """What the lower-cased JSON of a document must contain somewhere if it has a secret key:
-    a key ends with a secret name, so its JSON ends with the name's last word and ``":``."""
+    a key ends with a secret name, so its JSON ends with the name's last word and ``":``. Each
+    comes as (word, word + ``":``): the word alone is the fast search, ``":`` being everywhere."""
     return _needles(conf.get("SECRET_KEYS"))
 
 
 @lru_cache(maxsize=8)
-def _needles(secret_keys: frozenset[str]) -> tuple[bytes, ...]:
+def _needles(secret_keys: frozenset[str]) -> tuple[tuple[bytes, bytes], ...]:
     words = {name.replace("-", "_").rsplit("_", 1)[-1] or name for name in secret_keys}
-    return tuple(f'{word}":'.encode() for word in sorted(words))
+    return tuple((word.encode(), f'{word}":'.encode()) for word in sorted(words))
 
 
 @lru_cache(maxsize=8)
