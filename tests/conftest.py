@@ -15,7 +15,7 @@ from django.conf import settings as django_settings
 from tenant_registry import cache as registry_cache
 from tenant_registry import conf, fills, local_tier, yaml_source
 
-from .services import START_POSTGRES, START_REDIS, HungServer, ReaderProcess, RedisServer, running_redis
+from .services import START_POSTGRES, START_REDIS, HungServer, ReaderProcess, RedisServer, SettledRedis, running_redis
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -123,7 +123,7 @@ def hung_redis() -> Iterator[HungServer]:
 
 @pytest.fixture
 def raw_redis() -> redis.Redis:
-    return redis.Redis.from_url(os.environ["REDIS_URL"])
+    return SettledRedis.from_url(os.environ["REDIS_URL"])
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import redis
 
@@ -31,6 +32,14 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+class SettledRedis(redis.Redis):
+    """A raw client that first lets this process's queued cache fills land (a process reads its own fills)."""
+
+    def execute_command(self, *args: Any, **options: Any) -> Any:
+        fills.settle()
+        return super().execute_command(*args, **options)
 
 
 @dataclass
@@ -63,8 +72,7 @@ class RedisServer:
 
     def client(self) -> redis.Redis:
         """A raw look at the server; this process's queued cache fills land first."""
-        fills.settle()
-        return redis.Redis(port=self.port, socket_timeout=1, socket_connect_timeout=1)
+        return SettledRedis(port=self.port, socket_timeout=1, socket_connect_timeout=1)
 
     def kill(self) -> None:
         if self.process is not None:
