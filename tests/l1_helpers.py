@@ -36,6 +36,14 @@ def wait_down(local: LocalCache, timeout: float = 5.0) -> None:
         time.sleep(0.01)
 
 
+def wait_hint(local: LocalCache, tenant_id: str, timeout: float = 2.0) -> None:
+    """Until the invalidation message of ``tenant_id`` has left its token in the tier."""
+    deadline = time.monotonic() + timeout
+    while tenant_id not in local._hints:
+        assert time.monotonic() < deadline, "the invalidation message did not arrive"
+        time.sleep(0.005)
+
+
 def commands(client: redis.Redis) -> int:
     """Commands the server has run, except INFO (this count) and PING (the subscriber's heartbeat)."""
     stats: dict[str, Any] = client.info("commandstats")  # type: ignore[assignment]

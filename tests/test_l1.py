@@ -15,7 +15,7 @@ from tenant_registry import cache, local_tier, pubsub
 from tenant_registry.l1 import LocalCache
 from tenant_registry.models import Tenant
 
-from .l1_helpers import commands, peer_env, read_line, start_peer, wait_down, wait_live
+from .l1_helpers import commands, peer_env, read_line, start_peer, wait_down, wait_hint, wait_live
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -200,10 +200,7 @@ def test_a_reader_after_an_invalidation_message_reads_the_database_without_a_cla
     local = wait_live()
     Tenant.objects.get_config("tn_hint")  # its claim teaches the tier the namespace epoch
     Tenant.objects.save_config("tn_hint", {"v": 3})
-    deadline = time.monotonic() + 2
-    while "tn_hint" not in local._hints:
-        assert time.monotonic() < deadline, "the invalidation message did not arrive"
-        time.sleep(0.005)
+    wait_hint(local, "tn_hint")
     client = redis_server.client()
     before = _script_calls(client)
     with django_assert_num_queries(1):
@@ -222,10 +219,7 @@ def test_an_out_of_date_hint_can_only_get_the_fill_refused(
     local = wait_live()
     Tenant.objects.get_config("tn_hint")
     Tenant.objects.invalidate("tn_hint")
-    deadline = time.monotonic() + 2
-    while "tn_hint" not in local._hints:
-        assert time.monotonic() < deadline, "the invalidation message did not arrive"
-        time.sleep(0.005)
+    wait_hint(local, "tn_hint")
     local._hints["tn_hint"] = "a-token-from-before"
     with django_assert_num_queries(1):
         assert Tenant.objects.get_config("tn_hint")["v"] == 1
