@@ -126,18 +126,26 @@ class RedisStore:
         return f"{self.ns}events"
 
     def _send(self, commands: list[tuple[Any, ...]], answers: int) -> list[Any]:
-        """Send ``commands`` in one write on this thread's connection and read ``answers`` replies.
-        Commands of one thread reach the server in order, so a thread reads its own fills. A
+        """Send ``commands`` in one write on this thread's connection and read ``answers`` replies;
+        the first error answer is raised once all are read, so the connection stays in step. A
         connection that fails mid-way is dropped, not reused."""
         connection = self._connection()
+        replies: list[Any] = []
+        refused: ResponseError | None = None
         try:
             connection.send_packed_command([b"".join(connection.pack_commands(commands))])
-            return [connection.read_response() for _ in range(answers)]
-        except ResponseError:  # an answer, so the connection is still in step
-            raise
+            for _ in range(answers):
+                try:
+                    replies.append(connection.read_response())
+                except ResponseError as exc:
+                    refused = refused or exc
+                    replies.append(None)
         except BaseException:
             connection.disconnect()
             raise
+        if refused is not None:
+            raise refused
+        return replies
 
     def _connection(self) -> Any:  # redis-py leaves its connection methods untyped
         connection = getattr(self._local, "connection", None)
@@ -154,7 +162,7 @@ class RedisStore:
     def _run(self, script: Script, keys: list[str], args: list[Any]) -> Any:
         try:
             return self._call("EVALSHA", script.sha, len(keys), *keys, *args)
-        except NoScriptError:  # a restarted or flushed server: load them all, a fill may follow unanswered
+        except NoScriptError:  # a restarted or flushed server lost them all
             for each in self._scripts:
                 self._call("SCRIPT", "LOAD", each.script)
             return self._call("EVALSHA", script.sha, len(keys), *keys, *args)

@@ -68,3 +68,15 @@ def test_a_server_that_lost_our_scripts_gets_them_again(
         assert Tenant.objects.get_config("tn_script")["v"] == 1
     assert cache.contains("tn_script")
     assert not cache.breaker.is_open
+
+
+def test_an_error_answer_leaves_the_thread_connection_in_step(tenant_factory, raw_redis):
+    tenant_factory("tn_step", {"v": 1})
+    Tenant.objects.get_config("tn_step")
+    store = cache.get_store()
+    assert store is not None
+    raw_redis.hset(store.entry_key("tn_wrongtype"), "f", "v")  # type: ignore[attr-defined]
+    with pytest.raises(redis.ResponseError, match="WRONGTYPE"):
+        store.peek("tn_wrongtype")  # two answers, the first an error
+    assert store.contains("tn_step")
+    assert store.peek("tn_step") == (raw_redis.get(store.entry_key("tn_step")), False)  # type: ignore[attr-defined]
