@@ -112,14 +112,11 @@ def _load_and_fill(model: type[Model], tenant_id: str, using: str, hint: cache.T
     third), whether no invalidation (in Redis, or by this process) is known to have come while
     it was read, and the tokens of a fill sent without waiting for its answer: still current
     only if no invalidation came since. Loaded and filled unless another process holds the
-    tenant's load lock and fills it meanwhile. With ``hint`` (the tokens an invalidation message
-    gave for this tenant), nothing is asked of Redis first and no load lock is taken."""
+    tenant's load lock and fills it meanwhile."""
+    if hint is not None:
+        return _load_and_fill_hinted(model, tenant_id, using, hint)
     leader = threading.get_ident()
     made = cache.invalidations()
-    if hint is not None:
-        raw, missing, built = _load(model, tenant_id, using)
-        cache.fill_later(tenant_id, hint, raw, _ttl(missing), None)
-        return raw, built, leader, cache.invalidations() == made, hint
     local = local_tier.current()
     epochs = local.epochs_seen() if local is not None else 0
     owner = locks.new_owner()
@@ -157,6 +154,15 @@ def _load_and_fill(model: type[Model], tenant_id: str, using: str, hint: cache.T
         return raw, built, leader, current, tokens
     filled = cache.fill(tenant_id, tokens, raw, _ttl(missing))
     return raw, built, leader, current if filled is None else filled and current, None
+
+
+def _load_and_fill_hinted(model: type[Model], tenant_id: str, using: str, hint: cache.Tokens) -> Loaded:
+    """:func:`_load_and_fill` for a tenant whose entry an invalidation message removed, with the
+    tokens it gave: nothing is asked of Redis first and no load lock is taken."""
+    made = cache.invalidations()
+    raw, missing, built = _load(model, tenant_id, using)
+    cache.fill_later(tenant_id, hint, raw, _ttl(missing), None)
+    return raw, built, threading.get_ident(), cache.invalidations() == made, hint
 
 
 def _ttl(missing: bool) -> float:
