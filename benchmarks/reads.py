@@ -141,7 +141,7 @@ def misses(size: str, ids: list[str], samples: int) -> list[Row]:
         Tenant.objects.invalidate(current[0])
         local = local_tier.current()
         deadline = time.monotonic() + 1
-        while local is not None and current[0] not in local._hints and time.monotonic() < deadline:
+        while local is not None and not local.hinted(current[0]) and time.monotonic() < deadline:
             time.sleep(0.0002)
 
     sql = f"SELECT status, config_source, config FROM {table} WHERE id = %s"  # noqa: S608

@@ -108,23 +108,23 @@ class LocalCache:
             with self._lock:
                 self._hints.pop(tenant_id, None)
 
-    def claimed(self, tenant_id: str, token: str) -> None:
-        """A claim saw this generation token: its message, if still to come, brings no news."""
+    def claimed(self, tenant_id: str, tokens: tuple[str, str], epochs_seen: int) -> None:
+        """A claim read these fill tokens: a message of that generation, still to come, brings no
+        news, and the epoch is kept unless it changed since ``epochs_seen`` was read."""
         with self._lock:
             self._hints.pop(tenant_id, None)
-            self._claimed[tenant_id] = token
+            self._claimed[tenant_id] = tokens[0]
             self._claimed.move_to_end(tenant_id)
             while len(self._claimed) > self.max_entries:
                 self._claimed.popitem(last=False)
+            if epochs_seen == self._epochs_seen and self.live:
+                self._epoch = tokens[1]
 
     def epochs_seen(self) -> int:
         return self._epochs_seen
 
-    def learn_epoch(self, epoch: str, seen: int) -> None:
-        """The epoch a claim read, kept unless the epoch changed since ``seen`` was read."""
-        with self._lock:
-            if seen == self._epochs_seen and self.live:
-                self._epoch = epoch
+    def hinted(self, tenant_id: str) -> bool:
+        return tenant_id in self._hints
 
     def discard(self, tenant_ids: Iterable[str] | None) -> None:
         """Drop these tenants (every tenant when None) and refuse fills read before now."""

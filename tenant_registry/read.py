@@ -126,8 +126,7 @@ def _load_and_fill(model: type[Model], tenant_id: str, using: str, hint: cache.T
         return raw, built, leader, cache.invalidations() == made, None
     tokens, owned, found = claimed
     if local is not None and found is None:
-        local.learn_epoch(tokens[1], epochs)
-        local.claimed(tenant_id, tokens[0])
+        local.claimed(tenant_id, tokens, epochs)
     if found is not None:
         decoded = entry.decode(tenant_id, found)
         if decoded is not None:

@@ -39,7 +39,7 @@ def wait_down(local: LocalCache, timeout: float = 5.0) -> None:
 def wait_hint(local: LocalCache, tenant_id: str, timeout: float = 2.0) -> None:
     """Until the invalidation message of ``tenant_id`` has left its token in the tier."""
     deadline = time.monotonic() + timeout
-    while tenant_id not in local._hints:
+    while not local.hinted(tenant_id):
         assert time.monotonic() < deadline, "the invalidation message did not arrive"
         time.sleep(0.005)
 
