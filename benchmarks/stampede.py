@@ -77,9 +77,9 @@ def _child(tasks: Any, results: Any) -> None:
     import django
 
     django.setup()
-    from tenant_registry import local_tier
+    from tenant_registry import cache
 
-    local_tier.current()
+    cache.local_tier()
     readers = Readers()
     results.put("ready")
     while (task := tasks.get()) is not None:

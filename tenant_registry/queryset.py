@@ -9,7 +9,7 @@ from django.db import models, transaction
 from django.db.models import F
 
 from . import revisions
-from .invalidation import invalidate_on_commit
+from .cache import invalidate_on_commit
 from .secrets import strip
 
 if TYPE_CHECKING:

@@ -12,8 +12,7 @@ import pytest
 import redis
 from django.conf import settings as django_settings
 
-from tenant_registry import cache as registry_cache
-from tenant_registry import conf, fills, local_tier, yaml_source
+from tenant_registry import cache, conf, yaml_source
 
 from .services import START_POSTGRES, START_REDIS, HungServer, ReaderProcess, RedisServer, SettledRedis, running_redis
 
@@ -67,14 +66,8 @@ def registry_settings(settings: Any, key_prefix: str, config_dir: Path) -> Itera
 
 
 def _reset_registry() -> None:
-    fills.settle()  # a late fill of the last test must not count against this one's breaker
+    cache.reset()  # store, tier and channel, breaker, owed invalidations; this process's fills land first
     conf.get_settings.cache_clear()
-    registry_cache.get_store.cache_clear()
-    registry_cache.breaker.reset()
-    local_tier.reset()
-    with registry_cache._pending_lock:
-        registry_cache._pending.clear()
-        registry_cache._pending_all = False
     yaml_source.clear_parse_cache()
 
 

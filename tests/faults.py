@@ -15,8 +15,7 @@ from typing import Any
 
 from django.db import connections
 
-from tenant_registry import cache as registry_cache
-from tenant_registry import conf
+from tenant_registry import cache, conf
 
 from .services import free_port
 
@@ -41,7 +40,7 @@ def wait_until(predicate: Callable[[], bool], timeout: float, step: float = 0.02
 
 
 def store() -> Any:
-    found = registry_cache.get_store()
+    found = cache.store()
     assert found is not None
     return found
 

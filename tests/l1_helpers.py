@@ -13,8 +13,8 @@ from typing import Any
 import redis
 from django.db import connection
 
-from tenant_registry import local_tier
-from tenant_registry.l1 import LocalCache
+from tenant_registry import cache
+from tenant_registry.cache import LocalCache
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parent.parent
 def wait_live(timeout: float = 5.0) -> LocalCache:
     deadline = time.monotonic() + timeout
     while True:
-        local = local_tier.current()
+        local = cache.local_tier()
         if local is not None and local.trusted:
             return local
         assert time.monotonic() < deadline, "the invalidation channel did not come up"

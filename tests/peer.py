@@ -43,10 +43,10 @@ def save(tenant_id: str, count: int, pause: float) -> None:
 def stampede(tenant_id: str, threads: int) -> None:
     from django.db import connection
 
-    from tenant_registry import local_tier
+    from tenant_registry import cache
     from tenant_registry.models import Tenant
 
-    local_tier.current()
+    cache.local_tier()
     queries = []
     lock = threading.Lock()
     go = threading.Event()
@@ -73,7 +73,43 @@ def stampede(tenant_id: str, threads: int) -> None:
     go.set()
     for worker in workers:
         worker.join()
+    cache.settle()  # a process that exits at once drops its queued fill, and the other would wait for it
     _say(queries=len(queries))
+
+
+def read(tenant_id: str, threads: int) -> None:
+    """Read ``tenant_id`` on ``threads`` threads until told the commits' return times (one JSON
+    list on stdin, monotonic); then report the reads that started after a commit had returned
+    and still got an older version."""
+    from django.db import connection
+
+    from tenant_registry import cache
+    from tenant_registry.models import Tenant
+
+    deadline = time.monotonic() + 10
+    while not ((tier := cache.local_tier()) is not None and tier.trusted) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    stop = threading.Event()
+    reads: list[list[tuple[float, int]]] = [[] for _ in range(threads)]
+
+    def loop(mine: list[tuple[float, int]]) -> None:
+        while not stop.is_set():
+            started = time.monotonic()
+            mine.append((started, Tenant.objects.get_config(tenant_id)["v"]))  # type: ignore[index]
+        connection.close()
+
+    workers = [threading.Thread(target=loop, args=(mine,)) for mine in reads]
+    for worker in workers:
+        worker.start()
+    _say(ready=True)
+    returned: list[float] = json.loads(sys.stdin.readline())
+    stop.set()
+    for worker in workers:
+        worker.join()
+    every = [r for mine in reads for r in mine]
+    after = [(started, seen) for started, seen in every if started > returned[0]]
+    stale = [(s, v) for s, v in after if v < sum(1 for t in returned if t < s)]
+    _say(reads=len(every), after=len(after), stale=len(stale), last=every[-1][1] if every else None)
 
 
 if __name__ == "__main__":
@@ -81,6 +117,8 @@ if __name__ == "__main__":
     action, tenant = sys.argv[1], os.environ["TR_PEER_TENANT"]
     if action == "save":
         save(tenant, int(os.environ.get("TR_PEER_COUNT", "1")), float(os.environ.get("TR_PEER_PAUSE", "0")))
+    elif action == "read":
+        read(tenant, int(os.environ.get("TR_PEER_THREADS", "3")))
     elif action == "stampede":
         stampede(tenant, int(os.environ.get("TR_PEER_THREADS", "32")))
     else:

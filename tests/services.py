@@ -19,7 +19,7 @@ from typing import Any
 
 import redis
 
-from tenant_registry import fills
+from tenant_registry import cache
 
 START_POSTGRES = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
 START_REDIS = (
@@ -38,7 +38,7 @@ class SettledRedis(redis.Redis):
     """A raw client that first lets this process's queued cache fills land (a process reads its own fills)."""
 
     def execute_command(self, *args: Any, **options: Any) -> Any:
-        fills.settle()
+        cache.settle()
         return super().execute_command(*args, **options)
 
 

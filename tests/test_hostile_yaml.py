@@ -58,7 +58,7 @@ def test_hostile_file_gives_a_clear_error_and_writes_nothing(own_cache, config_d
         Tenant.objects.get_config("tn_hostile")
     assert str(raised.value).startswith(where), str(raised.value)
     assert problem in str(raised.value)
-    assert not own_cache.client().exists(store().entry_key("tn_hostile"))
+    assert not own_cache.client().exists(store().keys.entry("tn_hostile"))
 
     err = io.StringIO()
     with pytest.raises(CommandError, match="1 file"):

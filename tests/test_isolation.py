@@ -1,6 +1,6 @@
 import pytest
 
-from tenant_registry import fills
+from tenant_registry import cache
 from tenant_registry.exceptions import TenantConflict
 from tenant_registry.models import Tenant
 
@@ -13,7 +13,7 @@ def two_tenants(tenant_factory):
     tenant_factory("tn_beta", {"client": {"name": "Beta"}})
     assert Tenant.objects.get_config("tn_alpha")["client"]["name"] == "Alpha"
     assert Tenant.objects.get_config("tn_beta")["client"]["name"] == "Beta"
-    fills.settle()
+    cache.settle()
 
 
 def test_save_of_one_leaves_the_other_cached(two_tenants, django_assert_num_queries):

@@ -50,7 +50,7 @@ def test_two_apps_sharing_one_redis_never_touch_each_others_keys(
     tenant_factory("tn_a", {"v": "db"})
     client = own_cache.client()
     as_app(registry_config, theirs)
-    client.set(store().entry_key("tn_a"), entry.encode("tn_a", "database", "active", {"v": "theirs"}))
+    client.set(store().keys.entry("tn_a"), entry.encode("tn_a", "database", "active", {"v": "theirs"}))
     their_keys = {k: client.get(k) for k in client.scan_iter(match="*")}
     assert Tenant.objects.get_config("tn_a")["v"] == "theirs"
 

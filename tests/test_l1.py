@@ -11,8 +11,10 @@ import orjson
 import pytest
 from django.db import connection
 
-from tenant_registry import cache, local_tier, pubsub
-from tenant_registry.l1 import LocalCache
+from tenant_registry import cache
+from tenant_registry.cache.guard import Clock
+from tenant_registry.cache.local import channel
+from tenant_registry.cache.local.tier import LocalCache
 from tenant_registry.models import Tenant
 
 from .l1_helpers import commands, peer_env, read_line, start_peer, wait_down, wait_hint, wait_live
@@ -43,7 +45,7 @@ def test_without_l1_every_hit_is_one_redis_command(
     registry_config(L1_ENABLED=False)
     Tenant.objects.save_config("tn_l1", {"client": {"name": "L1"}})
     Tenant.objects.get_config("tn_l1")
-    assert local_tier.current() is None
+    assert cache.local_tier() is None
     client = redis_server.client()
     before = commands(client)
     with django_assert_num_queries(0):
@@ -152,24 +154,24 @@ def test_the_tier_keeps_the_most_recently_used_entries_up_to_its_bound(registry_
 
 
 def test_a_fill_read_before_an_invalidation_is_refused() -> None:
-    local = LocalCache(10)
+    local = LocalCache(10, Clock())
     local.set_live(True)
     local.confirm(time.monotonic(), 60)
-    generation = local.generation
+    seen = local.clock.now
     local.discard(["tn_a"])
-    assert not local.put("tn_a", b"old", generation, 60)
-    assert local.put("tn_a", b"new", local.generation, 60)
+    assert not local.put("tn_a", b"old", seen, 60)
+    assert local.put("tn_a", b"new", local.clock.now, 60)
     assert local.get("tn_a") == b"new"
 
 
 def test_nothing_is_served_or_kept_while_not_live() -> None:
-    local = LocalCache(10)
+    local = LocalCache(10, Clock())
     local.set_live(True)
     local.confirm(time.monotonic(), 60)
-    local.put("tn_a", b"x", local.generation, 60)
+    local.put("tn_a", b"x", local.clock.now, 60)
     local.set_live(False)
     assert local.get("tn_a") is None
-    assert not local.put("tn_a", b"x", local.generation, 60)
+    assert not local.put("tn_a", b"x", local.clock.now, 60)
     local.set_live(True)
     local.confirm(time.monotonic(), 60)
     assert local.get("tn_a") is None
@@ -177,10 +179,10 @@ def test_nothing_is_served_or_kept_while_not_live() -> None:
 
 def test_an_entry_is_not_served_once_the_channel_has_not_confirmed_it_recently() -> None:
     """A live subscription whose thread has not handled a recent ping may hold unread invalidations."""
-    local = LocalCache(10)
+    local = LocalCache(10, Clock())
     local.set_live(True)
     local.confirm(time.monotonic(), 60)
-    assert local.put("tn_a", b"x", local.generation, 60)
+    assert local.put("tn_a", b"x", local.clock.now, 60)
     assert local.get("tn_a") == b"x"
     local.fresh_until = time.monotonic() - 0.001
     assert local.get("tn_a") is None
@@ -220,7 +222,7 @@ def test_an_out_of_date_hint_can_only_get_the_fill_refused(
     Tenant.objects.get_config("tn_hint")
     Tenant.objects.invalidate("tn_hint")
     wait_hint(local, "tn_hint")
-    local._hints["tn_hint"] = "a-token-from-before"
+    local.invalidated({"tn_hint": "a-token-from-before"}, "")  # a late message of an older save
     with django_assert_num_queries(1):
         assert Tenant.objects.get_config("tn_hint")["v"] == 1
     assert not cache.contains("tn_hint")
@@ -233,11 +235,13 @@ def test_an_out_of_date_hint_can_only_get_the_fill_refused(
 @pytest.mark.parametrize(
     ("message", "decoded"),
     [
-        ("tn_a=t1 tn_b=t2", ({"tn_a": "t1", "tn_b": "t2"}, "")),
-        ("tn_a tn_b", ({"tn_a": "", "tn_b": ""}, "")),
-        ("*=e1", (None, "e1")),
-        ("*", (None, "")),
+        (channel.encode("a1", {"tn_b": "t2", "tn_a": "t1"}, ""), ("a1", {"tn_a": "t1", "tn_b": "t2"}, "")),
+        (channel.encode("a2", None, "e1"), ("a2", None, "e1")),
+        ("tn_a=t1 tn_b=t2", ("", {"tn_a": "t1", "tn_b": "t2"}, "")),
+        ("tn_a tn_b", ("", {"tn_a": "", "tn_b": ""}, "")),
+        ("*=e1", ("", None, "e1")),
+        ("*", ("", None, "")),
     ],
 )
 def test_invalidation_messages_carry_tokens_and_old_ones_are_understood(message: str, decoded: Any) -> None:
-    assert pubsub.decode(message.encode()) == decoded
+    assert channel.decode(message.encode()) == decoded

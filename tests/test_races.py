@@ -14,8 +14,7 @@ from django.core.management import call_command
 from django.db import connection, connections, transaction
 from django.urls import reverse
 
-from tenant_registry import cache as registry_cache
-from tenant_registry import fills, importer
+from tenant_registry import cache, importer
 from tenant_registry.models import Tenant
 
 from .faults import TableQueries, in_thread, run_elsewhere, store, wait_until
@@ -99,12 +98,12 @@ WRITES = [
 def test_every_write_path_is_fresh_after_commit(own_cache, tenant_factory, tmp_path, write, django_assert_num_queries):
     tenant_factory("tn_w", {"v": 1})
     assert Tenant.objects.get_config("tn_w")["v"] == 1
-    fills.settle()
-    assert own_cache.client().exists(store().entry_key("tn_w"))
+    cache.settle()
+    assert own_cache.client().exists(store().keys.entry("tn_w"))
 
     write(tmp_path)
 
-    assert not own_cache.client().exists(store().entry_key("tn_w"))
+    assert not own_cache.client().exists(store().keys.entry("tn_w"))
     assert in_thread(lambda: Tenant.objects.get_config("tn_w")["v"])() == 2
     with django_assert_num_queries(0):
         assert Tenant.objects.get_config("tn_w")["v"] == 2
@@ -119,13 +118,13 @@ def test_an_admin_edit_is_fresh_after_commit(own_cache, tenant_factory, admin_cl
     response = admin_client.post(url, form)
 
     assert response.status_code == 302, response.content
-    assert not own_cache.client().exists(store().entry_key("tn_w"))
+    assert not own_cache.client().exists(store().keys.entry("tn_w"))
     assert in_thread(lambda: Tenant.objects.get_config("tn_w")["v"])() == 2
 
 
 def test_bulk_create_replaces_a_negative_entry(own_cache, db):
     assert Tenant.objects.get_config("tn_new") is None
-    assert own_cache.client().exists(store().entry_key("tn_new"))
+    assert own_cache.client().exists(store().keys.entry("tn_new"))
     Tenant.objects.bulk_create([Tenant(id="tn_new", config={"v": 1})])
     assert Tenant.objects.get_config("tn_new")["v"] == 1
 
@@ -164,7 +163,7 @@ def test_a_reader_that_read_the_old_row_before_the_commit_cannot_fill_it_after_t
     go_on.set()
     assert join() == 1  # it started before the commit, so v1 is a correct answer for it
 
-    assert not own_cache.client().exists(store().entry_key("tn_race")), "the old row was put back"
+    assert not own_cache.client().exists(store().keys.entry("tn_race")), "the old row was put back"
     assert Tenant.objects.get_config("tn_race")["v"] == 2
     assert in_thread(lambda: Tenant.objects.get_config("tn_race")["v"])() == 2
 
@@ -173,14 +172,14 @@ def test_a_rolled_back_save_leaves_the_cache_as_it_was(own_cache, tenant_factory
     tenant_factory("tn_rb", {"v": 1})
     Tenant.objects.get_config("tn_rb")
     client = own_cache.client()
-    before = client.get(store().entry_key("tn_rb")), client.get(store().gen_key("tn_rb"))
+    before = client.get(store().keys.entry("tn_rb")), client.get(store().keys.token("tn_rb"))
 
     with pytest.raises(RuntimeError), transaction.atomic():
         Tenant.objects.save_config("tn_rb", {"v": 2})
         Tenant.objects.filter(pk="tn_rb").update(config={"v": 3})
         raise RuntimeError("roll back")
 
-    assert (client.get(store().entry_key("tn_rb")), client.get(store().gen_key("tn_rb"))) == before
+    assert (client.get(store().keys.entry("tn_rb")), client.get(store().keys.token("tn_rb"))) == before
     with django_assert_num_queries(0):
         assert Tenant.objects.get_config("tn_rb")["v"] == 1
 
@@ -192,7 +191,7 @@ def test_the_writer_reads_its_own_write_while_others_read_the_committed_one(own_
         Tenant.objects.save_config("tn_tx", {"v": 2})
         assert Tenant.objects.get_config("tn_tx")["v"] == 2
         assert in_thread(lambda: Tenant.objects.get_config("tn_tx")["v"])() == 1
-        registry_cache.invalidate(["tn_tx"])  # even with the cache empty, the other connection reads v1
+        cache.invalidate(["tn_tx"])  # even with the cache empty, the other connection reads v1
         assert in_thread(lambda: Tenant.objects.get_config("tn_tx")["v"])() == 1
         assert Tenant.objects.get_config("tn_tx")["v"] == 2
     assert in_thread(lambda: Tenant.objects.get_config("tn_tx")["v"])() == 2
@@ -266,14 +265,14 @@ def test_a_reader_in_a_repeatable_read_transaction_never_fills_its_old_snapshot(
     go_on.set()
     assert join() == 1  # what its snapshot holds
 
-    assert not own_cache.client().exists(store().entry_key("tn_rr")), "an old snapshot was put in the cache"
+    assert not own_cache.client().exists(store().keys.entry("tn_rr")), "an old snapshot was put in the cache"
     assert Tenant.objects.get_config("tn_rr")["v"] == 2
 
 
 def waiting_in_single_flight(thread: threading.Thread) -> bool:
     frame = sys._current_frames().get(thread.ident)
     while frame is not None:
-        if frame.f_code.co_filename.endswith("singleflight.py"):
+        if frame.f_code.co_filename.endswith("coalesce.py"):
             return True
         frame = frame.f_back
     return False

@@ -1,10 +1,15 @@
 import logging
+import threading
 import time
 
 import pytest
 
 from tenant_registry import cache
 from tenant_registry.models import Tenant
+from django.db import connection
+
+from tests.faults import in_thread
+from tests.l1_helpers import wait_live
 from tests.services import free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -54,7 +59,7 @@ def test_cache_is_used_again_after_redis_returns(
     tenant_factory("tn_back", {"v": 1})
     Tenant.objects.get_config("tn_back")
     redis_server.kill()
-    with caplog.at_level(logging.WARNING, logger="tenant_registry"):
+    with caplog.at_level(logging.INFO, logger="tenant_registry"):
         assert Tenant.objects.get_config("tn_back")["v"] == 1
         assert Tenant.objects.cache_info()["available"] is False
         redis_server.start()
@@ -65,6 +70,42 @@ def test_cache_is_used_again_after_redis_returns(
     assert Tenant.objects.cache_info()["available"] is True
     assert len(_outage_warnings(caplog)) == 1
     assert any("reachable again" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.fault
+def test_one_outage_under_load_logs_one_warning_and_one_info_and_info_sees_the_cache_back(
+    use_cache, registry_config, redis_server, tenant_factory, caplog
+):
+    """Readers keep reading while Redis is killed and restarted: the channel's reconnect attempts
+    and the read path's failures make one WARNING, its return one INFO; once the in-process tier
+    serves from Redis again, cache_info() says so without waiting for a read-path call."""
+    registry_config(CACHE_COOLDOWN=5.0)
+    use_cache(redis_server.url)
+    tenant_factory("tn_load", {"v": 1})
+    local = wait_live()
+    stop = threading.Event()
+
+    def read() -> None:
+        while not stop.is_set():
+            assert Tenant.objects.get_config("tn_load")["v"] == 1
+        connection.close()
+
+    readers = [in_thread(read) for _ in range(3)]
+    with caplog.at_level(logging.INFO, logger="tenant_registry"):
+        time.sleep(0.2)
+        redis_server.kill()
+        time.sleep(1.5)  # several reconnect attempts of the channel
+        redis_server.start()
+        assert wait_live() is local
+        assert Tenant.objects.cache_info()["available"] is True  # well within the 5 s cool-down
+        time.sleep(0.2)
+        stop.set()
+        for join in readers:
+            join()
+    ours = [r for r in caplog.records if r.name == "tenant_registry"]
+    assert [r.getMessage() for r in ours if r.levelno == logging.WARNING and "unavailable" in r.getMessage()] != []
+    assert len([r for r in ours if r.levelno >= logging.WARNING]) == 1, [r.getMessage() for r in ours]
+    assert len([r for r in ours if r.levelno == logging.INFO and "reachable again" in r.getMessage()]) == 1
 
 
 def test_invalidation_lost_during_outage_is_replayed(
