@@ -3,11 +3,10 @@ import threading
 import time
 
 import pytest
+from django.db import connection
 
 from tenant_registry import cache
 from tenant_registry.models import Tenant
-from django.db import connection
-
 from tests.faults import in_thread
 from tests.l1_helpers import wait_live
 from tests.services import free_port
