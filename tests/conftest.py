@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import uuid
@@ -14,7 +15,8 @@ from django.conf import settings as django_settings
 
 from tenant_registry import cache, conf, yaml_source
 
-from .services import START_POSTGRES, START_REDIS, HungServer, ReaderProcess, RedisServer, SettledRedis, running_redis
+from .helpers import peer_env, start_peer
+from .services import START_POSTGRES, START_REDIS, HungServer, RedisServer, SettledRedis, running_redis
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -132,12 +134,37 @@ def tenant_factory(db: None) -> Callable[..., Any]:
     return make
 
 
+class Reader:
+    """Another Django process on the same database and cache, answering get_config for ids sent to it."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.process = start_peer("get", env)
+
+    def get_config(self, tenant_id: str) -> Any:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(tenant_id + "\n")
+        self.process.stdin.flush()
+        return json.loads(self.process.stdout.readline())
+
+    def close(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.wait(timeout=10)
+
+
 @pytest.fixture
-def reader_process(transactional_db: None, settings: Any) -> Iterator[ReaderProcess]:
-    """A second Django process reading the same (committed) test database and the same Redis namespace."""
-    reader = ReaderProcess(settings.DATABASES["default"]["NAME"], os.environ["REDIS_URL"], settings.TENANT_REGISTRY)
+def reader_process(transactional_db: None, key_prefix: str, config_dir: Path) -> Iterator[Reader]:
+    """A second process reading the same (committed) test database and the same Redis namespace."""
+    reader = Reader(peer_env(os.environ["REDIS_URL"], key_prefix, config_dir))
     yield reader
     reader.close()
+
+
+@pytest.fixture
+def own_cache(redis_server: RedisServer, use_cache: Callable[[str], None]) -> RedisServer:
+    """The default cache on a redis-server of this test's own, which it may kill or pause."""
+    use_cache(redis_server.url)
+    return redis_server
 
 
 @pytest.fixture

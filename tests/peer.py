@@ -1,7 +1,8 @@
-"""A second process for the cross-process tests: its own Django, the same database, cache and key prefix.
+"""The one second process of the tests: its own Django, the same database, cache and key prefix.
 
-Run as ``python -m tests.peer ACTION`` with TR_PEER_* variables (see :func:`peer_env` in
-tests/l1_helpers.py). It prints one JSON object per line.
+Run by :func:`tests.helpers.start_peer` as ``python -m tests.peer ACTION`` with TR_PEER_*
+variables (:func:`tests.helpers.peer_env`). Actions: ``save``, ``read``, ``stampede``, ``get``
+(a config for each id on stdin) and ``run`` (the code in TR_PEER_CODE). It prints JSON lines.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ def _setup() -> None:
     settings.TENANT_REGISTRY = {
         "KEY_PREFIX": os.environ["TR_PEER_PREFIX"],
         "CONFIG_DIR": os.environ["TR_PEER_CONFIG_DIR"],
-        "CACHE_COOLDOWN": 1.0,
+        "CACHE_COOLDOWN": float(os.environ.get("TR_PEER_COOLDOWN", "1.0")),
     }
 
 
@@ -46,22 +47,17 @@ def stampede(tenant_id: str, threads: int) -> None:
     from tenant_registry import cache
     from tenant_registry.models import Tenant
 
+    from .helpers import TableQueries
+
     cache.local_tier()
-    queries = []
-    lock = threading.Lock()
+    queries = TableQueries()
     go = threading.Event()
     barrier = threading.Barrier(threads)
-
-    def count(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
-        if "tenant_registry_tenant" in sql:
-            with lock:
-                queries.append(sql)
-        return execute(sql, params, many, context)
 
     def read() -> None:
         go.wait()
         barrier.wait()
-        with connection.execute_wrapper(count):
+        with connection.execute_wrapper(queries):
             Tenant.objects.get_config(tenant_id)
         connection.close()
 
@@ -74,7 +70,7 @@ def stampede(tenant_id: str, threads: int) -> None:
     for worker in workers:
         worker.join()
     cache.settle()  # a process that exits at once drops its queued fill, and the other would wait for it
-    _say(queries=len(queries))
+    _say(queries=queries.count)
 
 
 def read(tenant_id: str, threads: int) -> None:
@@ -112,10 +108,29 @@ def read(tenant_id: str, threads: int) -> None:
     _say(reads=len(every), after=len(after), stale=len(stale), last=every[-1][1] if every else None)
 
 
+def get() -> None:
+    from tenant_registry.models import Tenant
+
+    for line in sys.stdin:
+        sys.stdout.write(json.dumps(Tenant.objects.get_config(line.strip())) + "\n")
+        sys.stdout.flush()
+
+
+def run(code: str) -> None:
+    from tenant_registry import cache
+    from tenant_registry.models import Tenant
+
+    exec(code, {"Tenant": Tenant, "cache": cache, "sys": sys})
+
+
 if __name__ == "__main__":
     _setup()
-    action, tenant = sys.argv[1], os.environ["TR_PEER_TENANT"]
-    if action == "save":
+    action, tenant = sys.argv[1], os.environ.get("TR_PEER_TENANT", "")
+    if action == "get":
+        get()
+    elif action == "run":
+        run(os.environ["TR_PEER_CODE"])
+    elif action == "save":
         save(tenant, int(os.environ.get("TR_PEER_COUNT", "1")), float(os.environ.get("TR_PEER_PAUSE", "0")))
     elif action == "read":
         read(tenant, int(os.environ.get("TR_PEER_THREADS", "3")))

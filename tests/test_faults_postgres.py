@@ -11,16 +11,9 @@ from tenant_registry import cache
 from tenant_registry.exceptions import RegistryUnavailable
 from tenant_registry.models import Tenant
 
-from .faults import database_unreachable, store
-from .l1_helpers import wait_down
+from .helpers import database_unreachable, store, wait_down
 
 pytestmark = [pytest.mark.fault, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def own_cache(redis_server, use_cache):
-    use_cache(redis_server.url)
-    return redis_server
 
 
 def test_cached_entries_are_served_while_the_database_is_down(own_cache, tenant_factory):

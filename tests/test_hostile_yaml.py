@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from tenant_registry.exceptions import ConfigFileError, InvalidTenantId
 from tenant_registry.models import Tenant
 
-from .faults import store
+from .helpers import store
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -39,12 +39,6 @@ HOSTILE: dict[str, tuple[bytes, str, int | None]] = {
     "nan": (b"a: .nan\n", "non-finite number", 1),
     "bad-syntax": (b"a: [1, 2\nb: 3\n", "", 2),
 }
-
-
-@pytest.fixture
-def own_cache(redis_server, use_cache):
-    use_cache(redis_server.url)
-    return redis_server
 
 
 @pytest.mark.parametrize("name", list(HOSTILE))

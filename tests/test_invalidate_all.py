@@ -11,7 +11,7 @@ from tenant_registry import cache
 from tenant_registry.cache.local.channel import decode as channel_message
 from tenant_registry.models import Tenant
 
-from .l1_helpers import wait_live
+from .helpers import wait_live
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -38,6 +38,7 @@ def test_invalidate_all_removes_every_entry_of_ours_and_nothing_else(raw_redis: 
     raw_redis.unlink(*foreign)
 
 
+@pytest.mark.fault
 def test_a_replayed_invalidation_is_published_too(redis_server: Any, use_cache: Any) -> None:
     use_cache(redis_server.url)
     store = cache.store()
