@@ -12,9 +12,9 @@ import yaml
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import QuerySet
-from tenant_registry.cache.stores.redis import escape_glob
 
 from tenant_registry import cache, importer
+from tenant_registry.cache.stores.redis import escape_glob
 from tenant_registry.models import Tenant
 
 from .data import make_config
