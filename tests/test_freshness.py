@@ -320,3 +320,27 @@ def test_no_read_that_starts_after_a_commit_returned_gets_the_older_config(key_p
         assert reader.wait(30) == 0
     assert [r["stale"] for r in reports] == [0, 0]
     assert all(r["after"] > 1000 and r["last"] == SAVES for r in reports), reports
+
+
+@pytest.mark.parametrize("socket_timeout", [0.25, 0.03])
+def test_a_subscriber_that_never_acknowledges_holds_a_save_for_its_lease_and_no_longer(
+    own_cache, tenant_factory, registry_config, socket_timeout
+):
+    """A subscriber that got the message but does not answer (a starved or dead process) is waited
+    for until its lease must have run out, whatever the socket timeout; then the save returns."""
+    registry_config(SOCKET_TIMEOUT=socket_timeout)
+    tenant_factory("tn_lease", {"v": 1})
+    wait_live()
+    started = time.monotonic()
+    Tenant.objects.invalidate("tn_lease")
+    acknowledged = time.monotonic() - started
+    silent = own_cache.client().pubsub()
+    silent.subscribe(store().keys.channel)
+    assert silent.get_message(timeout=1)["type"] == "subscribe"
+    started = time.monotonic()
+    Tenant.objects.invalidate("tn_lease")
+    waited = time.monotonic() - started
+    silent.close()
+    assert acknowledged < cache.LEASE
+    assert cache.LEASE <= waited < cache.LEASE + 0.2
+    assert cache.pending() == (set(), False)

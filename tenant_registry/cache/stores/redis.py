@@ -20,7 +20,7 @@ from redis.retry import Retry
 from ...ids import ID_RE
 from ..guard import Guard, new_token
 from .base import GUARD_TTL_MS, Claim, Keys
-from .connection import Wire
+from .connection import ERRORS, Wire
 
 SCAN_COUNT = 1000
 UNLINK_BATCHES = 16
@@ -55,6 +55,7 @@ class RedisStore:
         )
         self.keys = Keys(namespace)
         self.encode = encode
+        self.ack_step = max(0.001, timeout / 2)
         self.wire = Wire(self.client, SCRIPTS)
 
     def get(self, tenant_id: str) -> bytes | None:
@@ -112,18 +113,20 @@ class RedisStore:
 
     def _await_acks(self, ack: str, receivers: int, lease: float) -> None:
         """Until ``receivers`` subscribers acknowledged ``ack``, or ``lease`` seconds passed: by
-        then a subscriber that has not applied the message no longer trusts its tier."""
+        then a subscriber that has not applied the message no longer trusts its tier. If Redis
+        fails meanwhile the message was still sent, so the rest of the lease is waited out here."""
         deadline = time.monotonic() + lease
         key = self.keys.ack(ack)
-        while receivers > 0:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return
-            if self.wire.call("BLPOP", key, f"{max(left, 0.001):.3f}") is None:
-                return
-            receivers -= 1
-            if receivers > 0:  # acks that came together are taken in the same round trip
-                receivers -= len(self.wire.call("LPOP", key, receivers) or ())
+        try:
+            while receivers > 0 and (left := deadline - time.monotonic()) > 0:
+                wait = min(left, self.ack_step)  # each wait well within the socket timeout
+                if self.wire.call("BLPOP", key, f"{max(wait, 0.001):.3f}") is None:
+                    continue
+                receivers -= 1
+                if receivers > 0:  # acks that came together are taken in the same round trip
+                    receivers -= len(self.wire.call("LPOP", key, receivers) or ())
+        except ERRORS:
+            time.sleep(max(0.0, deadline - time.monotonic()))
 
     def _scan_batches(self) -> Iterable[list[bytes]]:
         """Our entry keys only: another app whose namespace starts with ours (``x:`` and ``x:c:``)
