@@ -45,15 +45,7 @@ def _attempt(store: Store, mode: Pass, operation: Callable[[Store], T], default:
 
 def get(tenant_id: str) -> bytes | None:
     state.fills.settle(tenant_id)
-    store = state.store()
-    if store is None or state.breaker.is_open or state.owed.any():
-        return _guarded(lambda s: s.get(tenant_id), None)
-    try:  # the closed-breaker fast path of _guarded, without its closures
-        return store.get(tenant_id)
-    except Exception as exc:  # any cache failure opens the breaker, which logs it
-        logger.debug("cache operation failed", exc_info=True)
-        state.breaker.failure(Pass.NORMAL, exc)
-        return None
+    return _guarded(lambda s: s.get(tenant_id), None)
 
 
 def guard(tenant_id: str) -> Guard | None:
