@@ -1,9 +1,8 @@
 """The in-process tier: served without a query or a Redis command, evicted by another process's
-save within 100 ms, bypassed while its invalidation channel is down, bounded in size."""
+save before that save returns, bypassed while its invalidation channel is down, bounded in size."""
 
 from __future__ import annotations
 
-import threading
 import time
 from typing import Any
 
@@ -54,7 +53,7 @@ def test_without_l1_every_hit_is_one_redis_command(
     assert commands(client) - before == 5
 
 
-def test_a_save_in_another_process_evicts_our_entry_within_100ms(
+def test_a_save_in_another_process_has_evicted_our_entry_when_it_returns(
     redis_server: Any, use_cache: Any, key_prefix: str, config_dir: Any
 ) -> None:
     use_cache(redis_server.url)
@@ -62,21 +61,10 @@ def test_a_save_in_another_process_evicts_our_entry_within_100ms(
     local = wait_live()
     assert Tenant.objects.get_config("tn_peer")["client"]["name"] == "v0"
     assert "tn_peer" in local
-    evicted: list[float] = []
-
-    def watch() -> None:
-        deadline = time.monotonic() + 30
-        while "tn_peer" in local and time.monotonic() < deadline:
-            time.sleep(0.0005)
-        evicted.append(time.time())
-
-    watcher = threading.Thread(target=watch)
-    watcher.start()
     peer = start_peer("save", peer_env(redis_server.url, key_prefix, config_dir, "tn_peer"))
-    saved = read_line(peer)
+    assert read_line(peer)["v"] == 1  # printed once its save returned: it waited for our acknowledgement
+    assert "tn_peer" not in local
     assert peer.wait(30) == 0
-    watcher.join()
-    assert evicted[0] - saved["done"] < 0.1
     assert Tenant.objects.get_config("tn_peer")["client"]["name"] == "v1"
 
 
