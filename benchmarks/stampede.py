@@ -79,7 +79,9 @@ def _child(tasks: Any, results: Any) -> None:
     django.setup()
     from tenant_registry import cache
 
-    cache.local_tier()
+    deadline = time.monotonic() + 10  # the tier up before the trials, not during one
+    while not ((tier := cache.local_tier()) is not None and tier.trusted) and time.monotonic() < deadline:
+        time.sleep(0.01)
     readers = Readers()
     results.put("ready")
     while (task := tasks.get()) is not None:

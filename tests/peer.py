@@ -27,6 +27,15 @@ def _setup() -> None:
     }
 
 
+def wait_trusted(timeout: float = 10) -> None:
+    """Until this process's in-process tier is up, so that it does not come up during the test."""
+    from tenant_registry import cache
+
+    deadline = time.monotonic() + timeout
+    while not ((tier := cache.local_tier()) is not None and tier.trusted) and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
 def _say(**values: object) -> None:
     sys.stdout.write(json.dumps(values) + "\n")
     sys.stdout.flush()
@@ -49,7 +58,7 @@ def stampede(tenant_id: str, threads: int) -> None:
 
     from .helpers import TableQueries
 
-    cache.local_tier()
+    wait_trusted()
     queries = TableQueries()
     go = threading.Event()
     barrier = threading.Barrier(threads)
@@ -79,12 +88,9 @@ def read(tenant_id: str, threads: int) -> None:
     and still got an older version."""
     from django.db import connection
 
-    from tenant_registry import cache
     from tenant_registry.models import Tenant
 
-    deadline = time.monotonic() + 10
-    while not ((tier := cache.local_tier()) is not None and tier.trusted) and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_trusted()
     stop = threading.Event()
     reads: list[list[tuple[float, int]]] = [[] for _ in range(threads)]
 

@@ -117,6 +117,16 @@ def test_a_fill_read_before_an_invalidation_is_refused() -> None:
     assert local.get("tn_a") == b"new"
 
 
+def test_a_fill_read_while_the_channel_was_down_is_refused_once_it_is_up() -> None:
+    """Messages published while it was down were missed: what was read then may be older than they."""
+    local = LocalCache(10, Clock())
+    seen = local.clock.now
+    local.set_live(True)
+    local.confirm(time.monotonic(), 60)
+    assert not local.put("tn_a", b"old", seen, 60)
+    assert local.put("tn_a", b"new", local.clock.now, 60)
+
+
 def test_nothing_is_served_or_kept_while_not_live() -> None:
     local = LocalCache(10, Clock())
     local.set_live(True)

@@ -14,7 +14,17 @@ from django.db import connection
 from tenant_registry import cache, entry
 from tenant_registry.models import Tenant
 
-from .helpers import TENANT_TABLE, TableQueries, in_thread, peer_env, read_line, start_peer, wait_down, wait_until
+from .helpers import (
+    TENANT_TABLE,
+    TableQueries,
+    in_thread,
+    peer_env,
+    read_line,
+    start_peer,
+    wait_down,
+    wait_live,
+    wait_until,
+)
 from .services import HungServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -208,6 +218,8 @@ def test_concurrent_readers_of_a_cold_key_cause_one_query(redis_server, use_cach
         use_cache(redis_server.url)
         if redis_state == "killed":
             redis_server.kill()
+        else:
+            wait_live()  # a tier coming up during the load would send the followers to read again
     counter = TableQueries()
     db = connection.settings_dict
     admin = psycopg.connect(host=db["HOST"], port=db["PORT"], user=db["USER"], dbname=db["NAME"])

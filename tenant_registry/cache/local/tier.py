@@ -116,10 +116,10 @@ class LocalCache:
         return tenant_id in self._hints
 
     def set_live(self, live: bool, epoch: str | None = None) -> None:
-        """Going up or down empties the tier: messages may have been missed while it was down.
-        Going down ticks the clock; nothing is kept while down, so going up need not."""
+        """Going up or down empties the tier and ticks the clock: messages may have been missed
+        while it was down, so nothing read before it came up may be kept."""
         with self._lock:
-            if self.live and not live:
+            if live != self.live:
                 self.clock.tick()
             self._entries.clear()
             self._hints.clear()
