@@ -130,13 +130,16 @@ def _shared_load(
 
 
 def _may_predate_a_change(tenant_id: str, loaded: Loaded, tier: LocalCache | None) -> bool:
-    """The clock catches every invalidation this process made or heard; a trusted tier has heard
-    every one that returned. Without one, the guard in the shared store tells."""
-    if loaded.refused or cache.clock() != loaded.clock:
+    """A writer replaces the tenant's guard before its commit returns, so an unchanged guard means
+    the load is current. It need not be asked while the clock has not moved under a trusted tier:
+    that tier has heard every invalidation that returned."""
+    if loaded.refused:
         return True
-    if loaded.guard is None or (tier is not None and tier.trusted):
+    moved = cache.clock() != loaded.clock
+    if not moved and tier is not None and tier.trusted:
         return False
-    return cache.guard(tenant_id) not in (loaded.guard, None)
+    now = None if loaded.guard is None else cache.guard(tenant_id)
+    return moved if now is None else now != loaded.guard
 
 
 def _load_and_fill(model: type[Model], tenant_id: str, using: str, hint: Guard | None) -> Loaded:

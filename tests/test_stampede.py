@@ -22,7 +22,6 @@ from .helpers import (
     read_line,
     start_peer,
     wait_down,
-    wait_live,
     wait_until,
 )
 from .services import HungServer
@@ -218,8 +217,6 @@ def test_concurrent_readers_of_a_cold_key_cause_one_query(redis_server, use_cach
         use_cache(redis_server.url)
         if redis_state == "killed":
             redis_server.kill()
-        else:
-            wait_live()  # a tier coming up during the load would send the followers to read again
     counter = TableQueries()
     db = connection.settings_dict
     admin = psycopg.connect(host=db["HOST"], port=db["PORT"], user=db["USER"], dbname=db["NAME"])
