@@ -71,7 +71,10 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SILENCED_SYSTEM_CHECKS = ["tenant_registry.W002"]
 
-TENANT_REGISTRY: dict[str, object] = {}
+# What the database tenants of configs/ read besides their own TN_..._ variables and SECRET_ENV's.
+TENANT_REGISTRY: dict[str, object] = {
+    "ENV_ALLOW": {"OPENAI_KEY_CAPECOAST": "masked", "ESCALATION_NUMBER": "public"},
+}
 
 AUTH_PASSWORD_VALIDATORS: list[dict[str, str]] = []
 LANGUAGE_CODE = "en-us"

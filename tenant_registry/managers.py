@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import TYPE_CHECKING, Any
 
 import orjson
 from asgiref.sync import sync_to_async
+from django.apps import apps
 from django.db import IntegrityError, InterfaceError, OperationalError, models, transaction
 from django.db.models.functions import Replace, Upper
 
 from . import cache, conf, read, revisions, schema, yaml_source
+from .env_access import check_references
 from .exceptions import InvalidConfig, RegistryUnavailable, TenantConflict, YamlOnlyTenant
 from .ids import env_prefix, validate_id
 from .queryset import TenantQuerySet
+from .secrets import strip
 
 if TYPE_CHECKING:
     from .models import Tenant
@@ -102,6 +105,22 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
         clash = f"existing tenant {other!r}" if other else "another tenant"
         return f"tenant {tenant_id}: its environment prefix {prefix} is already used by {clash}"
 
+    def prefix_owners(self, prefixes: Collection[str]) -> dict[str, str]:
+        """Which tenants (rows or YAML files) own these environment prefixes: prefix -> id."""
+        wanted = set(prefixes)
+        if not wanted:
+            return {}
+        rows = (
+            self.annotate(_prefix=Upper(Replace("id", models.Value("-"), models.Value("_"))))
+            .filter(_prefix__in=[p[:-1] for p in wanted])
+            .values_list("_prefix", "pk")
+        )
+        owners = {prefix + "_": pk for prefix, pk in rows}
+        for tenant_id in yaml_source.yaml_tenant_ids():
+            if env_prefix(tenant_id) in wanted:
+                owners.setdefault(env_prefix(tenant_id), tenant_id)
+        return owners
+
     def list_tenants(self, include_yaml: bool = True) -> list[str]:
         """Sorted, unique: active database tenants, plus every YAML file's tenant if ``include_yaml``."""
         try:
@@ -144,4 +163,5 @@ def clean_config(tenant_id: str, config: object) -> dict[str, Any]:
         raise InvalidConfig(f"tenant {tenant_id}: {problem}")
     doc: dict[str, Any] = orjson.loads(encoded)
     schema.validate(tenant_id, doc)
+    check_references(tenant_id, strip(doc)[0], apps.get_model("tenant_registry", "Tenant").objects.prefix_owners)
     return doc

@@ -9,6 +9,7 @@ from django.db import models, transaction
 from django.db.models import F
 
 from . import revisions
+from .env_access import check_references, memoised
 from .invalidation import invalidate_on_commit
 from .secrets import strip
 
@@ -23,8 +24,13 @@ else:
 
 class TenantQuerySet(_QuerySet):
     def update(self, **kwargs: Any) -> int:
-        if isinstance(kwargs.get("config"), dict):
-            kwargs["config"] = strip(kwargs["config"])[0]
+        config = kwargs.get("config")
+        if isinstance(config, dict):
+            config = kwargs["config"] = strip(config)[0]
+            # Refused before the transaction, so a caller's own transaction stays usable.
+            owners = memoised(self.model.objects.prefix_owners)
+            for tenant_id in self._plain().filter(pk__in=self.values("pk")).values_list("pk", flat=True):
+                check_references(tenant_id, config, owners)
         kwargs.setdefault("version", F("version") + 1)
         with transaction.atomic(using=self.db, savepoint=False):
             ids = list(self.select_for_update().values_list("pk", flat=True))
@@ -39,8 +45,9 @@ class TenantQuerySet(_QuerySet):
 
     def bulk_create(self, objs: Iterable[Tenant], *args: Any, **kwargs: Any) -> list[Tenant]:
         objs = list(objs)
+        owners = memoised(self.model.objects.prefix_owners)
         for obj in objs:
-            obj.strip_secrets()
+            obj.strip_secrets(owners)
         ids = [obj.pk for obj in objs]
         with transaction.atomic(using=self.db, savepoint=False):
             existing = (
@@ -56,8 +63,9 @@ class TenantQuerySet(_QuerySet):
 
     def bulk_update(self, objs: Iterable[Tenant], fields: Iterable[str], *args: Any, **kwargs: Any) -> int:
         objs = list(objs)
+        owners = memoised(self.model.objects.prefix_owners)
         for obj in objs:
-            obj.strip_secrets()
+            obj.strip_secrets(owners)
         # Django's bulk_update writes through update(): versions, revisions and invalidation happen there.
         with revisions.acting(revisions.current_user(), revisions.reason("bulk_update")):
             count = super().bulk_update(objs, fields, *args, **kwargs)

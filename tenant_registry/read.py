@@ -89,7 +89,15 @@ def _finish(tenant_id: str, raw: bytes, where: str | None = None) -> dict[str, A
 def _resolved(found: dict[str, Any], where: str | None = None) -> dict[str, Any] | None:
     if found["src"] == MISSING:
         return None
-    return entry.resolve(found, where or f"tenant {found['t']}")
+    return entry.resolve(found, where or (lambda: _describe(found)))
+
+
+def _describe(found: dict[str, Any]) -> str:
+    """How messages name a tenant: with its file when the config came from one."""
+    tenant_id = found["t"]
+    if found["src"] == "yaml":
+        return f"tenant {tenant_id} ({yaml_source.config_dir() / f'{tenant_id}.yaml'})"
+    return f"tenant {tenant_id}"
 
 
 def _shared_load(

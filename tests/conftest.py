@@ -59,7 +59,12 @@ def config_dir(tmp_path: Path) -> Path:
 @pytest.fixture(autouse=True)
 def registry_settings(settings: Any, key_prefix: str, config_dir: Path) -> Iterator[dict[str, Any]]:
     """Each test gets its own key namespace and config folder, a closed breaker and nothing owed."""
-    settings.TENANT_REGISTRY = {"KEY_PREFIX": key_prefix, "CONFIG_DIR": config_dir, "CACHE_COOLDOWN": 1.0}
+    settings.TENANT_REGISTRY = {
+        **settings.TENANT_REGISTRY,
+        "KEY_PREFIX": key_prefix,
+        "CONFIG_DIR": config_dir,
+        "CACHE_COOLDOWN": 1.0,
+    }
     _reset_registry()
     yield settings.TENANT_REGISTRY
     _drop_keys(key_prefix)

@@ -62,7 +62,8 @@ def test_substituted_value_is_not_expanded_again():
     ("value", "name"),
     [
         ("${OPENAI_KEY}", "OPENAI_KEY"),
-        (" ${K:?required} ", "K"),
+        (" ${K:?} ", "K"),
+        ("${K:?required}", None),  # a message is literal text, which a secret may not carry
         ("${K:-}", "K"),
         ("${K:-sk-literal}", None),
         ("sk-abc", None),

@@ -79,7 +79,8 @@ def test_secrets_never_reach_database_or_cache(monkeypatch, raw_redis, key_prefi
 
 
 @pytest.mark.django_db(transaction=True)
-def test_rotated_variable_takes_effect_without_invalidation(monkeypatch, django_assert_num_queries):
+def test_rotated_variable_takes_effect_without_invalidation(monkeypatch, django_assert_num_queries, registry_config):
+    registry_config(ENV_ALLOW=["ROTATING_KEY"])
     Tenant.objects.save_config("tn_rotate", {"infrastructure": {"openai": {"api_key": "${ROTATING_KEY}"}}})
     monkeypatch.setenv("ROTATING_KEY", "old")
     assert Tenant.objects.get_config("tn_rotate")["infrastructure"]["openai"]["api_key"] == "old"

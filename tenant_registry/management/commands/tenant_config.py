@@ -6,7 +6,8 @@ import orjson
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 
-from tenant_registry import cache, conf, exporter, yaml_source
+from tenant_registry import cache, conf, effective, exporter, yaml_source
+from tenant_registry.effective import stored_config
 from tenant_registry.exceptions import TenantRegistryError
 from tenant_registry.ids import validate_id
 from tenant_registry.masking import mask_secrets
@@ -37,7 +38,8 @@ class Command(BaseCommand):
             raise CommandError(
                 f"tenant {tenant_id}: unknown (no database row and no file {yaml_source.config_dir()}/{tenant_id}.yaml)"
             )
-        masked = mask_secrets(config)
+        # The raw form shows references, not values: only literal secrets need masking there.
+        masked = mask_secrets(config) if raw else effective.masked(tenant_id, config, stored_config(Tenant, tenant_id))
         if format == "yaml":
             self.stdout.write(exporter.to_yaml(masked), ending="")
         else:
