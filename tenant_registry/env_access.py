@@ -22,8 +22,8 @@ from . import conf
 from .environ import environ
 from .exceptions import InterpolationError, InvalidConfig
 from .ids import env_prefix
-from .interpolation import parse, variables
-from .secrets import dotted, walk
+from .interpolation import expression_paths, parse, variables
+from .secrets import dotted
 
 # Given candidate prefixes (``A_``, ``A_B_``, ...), the tenants that own them: prefix -> id.
 PrefixOwners = Callable[[Collection[str]], Mapping[str, str]]
@@ -62,9 +62,11 @@ def candidate_prefixes(name: str) -> list[str]:
 def reference_problems(tenant_id: str, config: Any, owners: PrefixOwners) -> list[str]:
     """``<key path>: <why>`` for each reference a database tenant's config may not make."""
     problems: list[str] = []
-    for path, value, _ in walk(config):
-        if isinstance(value, str) and "$" in value:
-            problems.extend(f"{dotted(path)}: {why}" for why in _value_problems(tenant_id, value, owners))
+    for path in expression_paths(config):
+        value = config
+        for step in path:
+            value = value[step]
+        problems.extend(f"{dotted(path)}: {why}" for why in _value_problems(tenant_id, value, owners))
     return problems
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 
 from . import conf, diffs, revisions, schema, secrets, yaml_source
+from .env_access import PrefixOwners, memoised
 from .exceptions import ConfigFileError, InvalidTenantId
 from .ids import env_prefix, validate_id
 from .managers import clean_config
@@ -90,10 +91,11 @@ def plan(paths: Sequence[Path], *, prune: bool = False, progress: Progress | Non
     result = Plan()
     stored = stored_tenants()
     owners = _PrefixOwners(stored)
+    references = memoised(Tenant.objects.prefix_owners)
     files = files_to_import(paths)
     for done, path in enumerate(files, 1):
         try:
-            item = _plan_file(path, stored)
+            item = _plan_file(path, stored, references)
             if item.action != "skipped":
                 owners.claim(item.tenant_id, path)
             result.items.append(item)
@@ -125,7 +127,7 @@ class _PrefixOwners:
             )
 
 
-def _plan_file(path: Path, stored: dict[str, Stored]) -> Planned:
+def _plan_file(path: Path, stored: dict[str, Stored], references: PrefixOwners) -> Planned:
     try:
         tenant_id = validate_id(path.stem)
     except InvalidTenantId as exc:
@@ -136,7 +138,7 @@ def _plan_file(path: Path, stored: dict[str, Stored]) -> Planned:
         raise ConfigFileError(f"{path}: refusing a link that leaves {path.parent}")
     if tenant_id in conf.get("YAML_ONLY_TENANTS"):
         return Planned(tenant_id, path, "skipped")
-    doc = clean_config(tenant_id, yaml_source.load_file(path))
+    doc = clean_config(tenant_id, yaml_source.load_file(path), references)
     config, stripped = secrets.strip(doc)
     client = config.get("client")
     name = client.get("name") if isinstance(client, dict) and isinstance(client.get("name"), str) else None

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Collection, Iterator
+from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -14,7 +16,7 @@ from django.db import IntegrityError, InterfaceError, OperationalError, models, 
 from django.db.models.functions import Replace, Upper
 
 from . import cache, conf, read, revisions, schema, yaml_source
-from .env_access import check_references
+from .env_access import PrefixOwners, check_references
 from .exceptions import InvalidConfig, RegistryUnavailable, TenantConflict, YamlOnlyTenant
 from .ids import env_prefix, validate_id
 from .queryset import TenantQuerySet
@@ -116,10 +118,8 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
             .values_list("_prefix", "pk")
         )
         owners = {prefix + "_": pk for prefix, pk in rows}
-        for tenant_id in yaml_source.yaml_tenant_ids():
-            if env_prefix(tenant_id) in wanted:
-                owners.setdefault(env_prefix(tenant_id), tenant_id)
-        return owners
+        files = _yaml_prefixes(str(yaml_source.config_dir()), _mtime(yaml_source.config_dir()))
+        return {**{p: files[p] for p in wanted if p in files}, **owners}
 
     def list_tenants(self, include_yaml: bool = True) -> list[str]:
         """Sorted, unique: active database tenants, plus every YAML file's tenant if ``include_yaml``."""
@@ -147,7 +147,20 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
         yield from yaml_source.yaml_tenant_ids()
 
 
-def clean_config(tenant_id: str, config: object) -> dict[str, Any]:
+@lru_cache(maxsize=4)
+def _yaml_prefixes(directory: str, mtime: int) -> dict[str, str]:
+    """Environment prefixes of the YAML files, kept while the folder is unchanged (its mtime)."""
+    return {env_prefix(tenant_id): tenant_id for tenant_id in yaml_source.yaml_tenant_ids()}
+
+
+def _mtime(directory: Path) -> int:
+    try:
+        return directory.stat().st_mtime_ns
+    except OSError:
+        return -1
+
+
+def clean_config(tenant_id: str, config: object, owners: PrefixOwners | None = None) -> dict[str, Any]:
     """A storable copy of ``config``: a JSON object without ``_meta``, valid against SCHEMA if set;
     raises InvalidConfig."""
     if not isinstance(config, dict):
@@ -163,5 +176,6 @@ def clean_config(tenant_id: str, config: object) -> dict[str, Any]:
         raise InvalidConfig(f"tenant {tenant_id}: {problem}")
     doc: dict[str, Any] = orjson.loads(encoded)
     schema.validate(tenant_id, doc)
-    check_references(tenant_id, strip(doc)[0], apps.get_model("tenant_registry", "Tenant").objects.prefix_owners)
+    owners = owners or apps.get_model("tenant_registry", "Tenant").objects.prefix_owners
+    check_references(tenant_id, strip(doc)[0], owners)
     return doc
