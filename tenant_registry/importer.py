@@ -163,7 +163,7 @@ def _plan_file(path: Path, stored: dict[str, Stored], only_new: bool) -> Planned
     if only_new and current is not None:
         return Planned(tenant_id, path, "skipped", reason="already in the database")
     raw = yaml_source.load_file(path)
-    meta = _meta(raw.get("_meta", {}), f"{path}: tenant {tenant_id}")
+    meta = _meta(raw.get("_meta") or {}, f"{path}: tenant {tenant_id}")
     config, stripped = secrets.strip(clean_config(tenant_id, raw))
     client = config.get("client")
     named, name = "_meta.name", meta.get("name")

@@ -5,6 +5,7 @@ literal secret, whatever the tenant's source."""
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -13,9 +14,10 @@ from typing import Any
 import pytest
 import yaml
 from django.core.management import CommandError, call_command
-from django.urls import reverse
 
 from tenant_registry.models import Tenant
+
+from .admin_urls import change, changelist, form_data
 
 pytestmark = [pytest.mark.django_db]
 SECRET = "hunter2-literal-password"
@@ -101,10 +103,13 @@ def test_a_bad_meta_block_is_a_per_file_error_naming_the_key(tmp_path: Path, met
 # 12.2: export -> import is a no-op, even after an operator's edits ----------------------------------
 
 
-def test_export_then_import_is_unchanged_after_renames_and_status_changes(tmp_path: Path, config_dir: Path) -> None:
+def test_export_then_import_is_unchanged_after_renames_and_status_changes(tmp_path: Path, admin_client: Any) -> None:
     run("import_tenants", "-v0")
-    Tenant.objects.save_config("tn_a1b2c3", Tenant.objects.get(pk="tn_a1b2c3").config, name="Renamed In Admin")
-    Tenant.objects.filter(pk="tn_d4e5f6").update(status="suspended")
+    for tenant_id, edit in (("tn_a1b2c3", {"name": "Renamed In Admin"}), ("tn_d4e5f6", {"status": "suspended"})):
+        tenant = Tenant.objects.get(pk=tenant_id)
+        response = admin_client.post(change(tenant_id), form_data(tenant, json.dumps(tenant.config), **edit))
+        assert response.status_code == 302
+    assert row("tn_a1b2c3")[0] == "Renamed In Admin" and row("tn_d4e5f6")[1] == "suspended"
     Tenant.objects.filter(pk="tn_g7h8i9").update(config_source="yaml", name="File Backed")
     out, _ = run("export_tenants", "--out", str(tmp_path / "out"))
     assert out == f"Exported 3 tenant(s) to {tmp_path / 'out'}.\n"
@@ -216,14 +221,13 @@ def test_admin_export_leaves_them_out_and_says_which(
 ) -> None:
     tenant_factory("tn_plain", {"a": 1})
     client = staff_client("view")
-    changelist = reverse("admin:tenant_registry_tenant_changelist")
-    one = client.post(changelist, {"action": "export_yaml", "_selected_action": ["tn_filed"]})
+    one = client.post(changelist(), {"action": "export_yaml", "_selected_action": ["tn_filed"]})
     assert one.status_code == 200
     assert SECRET not in one.content.decode()
     assert yaml.safe_load(one.content)["email"]["smtp"] == {"host": "smtp.example"}
-    both = client.post(changelist, {"action": "export_yaml", "_selected_action": ["tn_filed", "tn_plain"]})
+    both = client.post(changelist(), {"action": "export_yaml", "_selected_action": ["tn_filed", "tn_plain"]})
     archive = zipfile.ZipFile(io.BytesIO(both.content))
     assert all(SECRET.encode() not in archive.read(name) for name in archive.namelist())
-    page = client.get(changelist).content.decode()
+    page = client.get(changelist()).content.decode()
     note = "Literal secrets were left out of the export: tenant tn_filed: email.smtp.password."
     assert page.count(note) == 2
