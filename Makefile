@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py migrate --no-input
-	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py import_tenants
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py import_tenants --only-new
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/python -m project.create_admin
 	@echo "Serving the admin at http://127.0.0.1:8000/admin/ (Ctrl-C to stop)"
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py runserver 127.0.0.1:8000

@@ -122,13 +122,15 @@ class TenantAdmin(_ModelAdmin):
 
     @admin.action(description="Export the selected tenants as YAML", permissions=("view",))
     def export_yaml(self, request: HttpRequest, queryset: QuerySet[Tenant]) -> HttpResponse:
-        tenants = list(queryset)
-        if len(tenants) == 1:
-            text = exporter.to_yaml(exporter.document(tenants[0]))
-            response = HttpResponse(text, content_type="application/yaml; charset=utf-8")
-            filename = f"{tenants[0].pk}.yaml"
+        exports = [exporter.export(tenant) for tenant in queryset]
+        note = exporter.stripped_note(exports)
+        if note is not None:
+            self.message_user(request, note, messages.WARNING)
+        if len(exports) == 1:
+            response = HttpResponse(exports[0].text, content_type="application/yaml; charset=utf-8")
+            filename = f"{exports[0].tenant_id}.yaml"
         else:
-            response = HttpResponse(exporter.to_zip(tenants), content_type="application/zip")
+            response = HttpResponse(exporter.to_zip(exports), content_type="application/zip")
             filename = "tenants.zip"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import tempfile
 import zipfile
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,23 +16,62 @@ import yaml
 
 from . import secrets, yaml_source
 from .models import Tenant
+from .yaml_loader import CORE_RESOLVERS
 
-_Dumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+META = "_meta"
+_BaseDumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class PortableDumper(_BaseDumper):  # type: ignore[misc,valid-type]
+    """Quotes every string that a YAML 1.1 or a YAML 1.2 core reader would read as something else
+    ("NO", "on", "10:30", "012345", "0o17", "1e3", "2024-01-01"), so exports mean the same everywhere."""
+
+
+for _tag, _pattern, _first in CORE_RESOLVERS:  # added to (a copy of) the YAML 1.1 table: the union
+    PortableDumper.add_implicit_resolver(f"tag:yaml.org,2002:{_tag}", re.compile(_pattern), _first)
+
+
+@dataclass(frozen=True)
+class Export:
+    tenant_id: str
+    text: str
+    stripped: list[str]  # dotted paths of literal secrets left out
+
+
+def export(tenant: Tenant) -> Export:
+    doc, stripped = document_and_stripped(tenant)
+    return Export(tenant.pk, to_yaml(doc), stripped)
 
 
 def document(tenant: Tenant) -> dict[str, Any]:
-    """What the tenant's file should hold: the stored config (secrets are only ever ``${VAR}``
-    references there), or for a YAML-sourced row the uninterpolated document of its file."""
+    return document_and_stripped(tenant)[0]
+
+
+def document_and_stripped(tenant: Tenant) -> tuple[dict[str, Any], list[str]]:
+    """What the tenant's file should hold: ``_meta`` (name, status, config source), then the stored
+    config, or for a YAML-sourced row the uninterpolated document of its file; literal secrets are
+    left out either way, and their paths returned."""
+    config: Any = tenant.config
     if tenant.config_source == Tenant.Source.YAML:
         path = yaml_source.tenant_file(tenant.pk)
         if path is not None:
-            return yaml_source.load_file(path)
-    config = tenant.config if isinstance(tenant.config, dict) else {}
-    return secrets.strip(config)[0]  # stored configs hold no literal secrets; never write one
+            config = yaml_source.load_file(path)
+    config = {k: v for k, v in config.items() if k != META} if isinstance(config, dict) else {}
+    config, stripped = secrets.strip(config)
+    meta = {"name": tenant.name, "status": tenant.status, "config_source": tenant.config_source}
+    return {META: meta, **config}, stripped
+
+
+def stripped_note(exports: Iterable[Export]) -> str | None:
+    """One line naming each tenant's left-out secret paths, or None."""
+    parts = [f"tenant {e.tenant_id}: {', '.join(e.stripped)}" for e in exports if e.stripped]
+    return f"Literal secrets were left out of the export: {'; '.join(parts)}." if parts else None
 
 
 def to_yaml(doc: dict[str, Any]) -> str:
-    return yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=1000)
+    return yaml.dump(
+        doc, Dumper=PortableDumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=1000
+    )
 
 
 def write(directory: Path, tenant_id: str, text: str) -> Path:
@@ -48,10 +89,10 @@ def write(directory: Path, tenant_id: str, text: str) -> Path:
     return target
 
 
-def to_zip(tenants: Iterable[Tenant]) -> bytes:
-    """A zip of ``<id>.yaml`` files, one per tenant."""
+def to_zip(exports: Iterable[Export]) -> bytes:
+    """A zip of ``<id>.yaml`` files, one per export."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for tenant in tenants:
-            archive.writestr(f"{tenant.pk}{yaml_source.SUFFIX}", to_yaml(document(tenant)))
+        for item in exports:
+            archive.writestr(f"{item.tenant_id}{yaml_source.SUFFIX}", item.text)
     return buffer.getvalue()

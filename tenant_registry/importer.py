@@ -6,7 +6,7 @@ prune), so anything that must happen per written tenant (history rows, audit) be
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,12 +17,13 @@ from . import conf, diffs, revisions, schema, secrets, yaml_source
 from .env_access import PrefixOwners, memoised
 from .exceptions import ConfigFileError, InvalidTenantId
 from .ids import env_prefix, validate_id
-from .managers import clean_config
+from .managers import STATUSES, clean_config
 from .models import Tenant
 
 WRITES = ("created", "updated")
 BATCH_SIZE = 1000
-UPDATED_FIELDS = ("name", "config", "config_source", "version", "updated_at")
+UPDATED_FIELDS = ("name", "status", "config", "config_source", "version", "updated_at")
+META_FIELDS = {"name": None, "status": STATUSES, "config_source": tuple(Tenant.Source.values)}
 Progress = Callable[[int, int], None]
 NAME_MAX: int = Tenant._meta.get_field("name").max_length  # type: ignore[assignment]
 
@@ -41,21 +42,40 @@ class Planned:
     path: Path
     action: str  # created, updated, unchanged, skipped
     config: dict[str, Any] = field(default_factory=dict)
-    name: str | None = None
+    name: str | None = None  # None: keep the stored name
+    status: str | None = None  # None: keep the stored status (active on create)
+    source: str = "database"
     stripped: list[str] = field(default_factory=list)
     stored: Stored | None = None
+    reason: str = ""
+
+    @property
+    def keeps_config(self) -> bool:
+        """A row that serves its CONFIG_DIR file keeps its config column as it is."""
+        return self.source == "yaml"
 
     def changes(self) -> list[str]:
         """Key-path lines ``path: old -> new`` (secrets masked); empty unless created or updated."""
         if self.action not in WRITES:
             return []
-        if self.stored is None:
-            return [diffs.line(c) for c in diffs.config_changes({}, self.config)]
-        found = diffs.field_changes("config_source", self.stored.source, "database")
-        if self.name is not None:
-            found += diffs.field_changes("name", self.stored.name, self.name)
-        old = self.stored.config if isinstance(self.stored.config, dict) else {}
-        return [diffs.line(c) for c in found + diffs.config_changes(old, self.config)]
+        old = self.stored or Stored("", "", "", {})
+        found = diffs.field_changes("config_source", old.source, self.source) if self.stored else []
+        for name, new in (("name", self.name), ("status", self.status)):
+            if new is not None and self.stored is not None:
+                found += diffs.field_changes(name, getattr(old, name), new)
+        if not self.keeps_config:
+            found += diffs.config_changes(old.config if isinstance(old.config, dict) else {}, self.config)
+        return [diffs.line(c) for c in found]
+
+    def same_as_stored(self) -> bool:
+        row = self.stored
+        return (
+            row is not None
+            and row.source == self.source
+            and self.name in (None, row.name)
+            and self.status in (None, row.status)
+            and (self.keeps_config or diffs.same(row.config, self.config))
+        )
 
 
 @dataclass
@@ -85,8 +105,11 @@ def stored_tenants() -> dict[str, Stored]:
     return {tenant_id: Stored(name, status, source, config) for tenant_id, name, status, source, config in rows}
 
 
-def plan(paths: Sequence[Path], *, prune: bool = False, progress: Progress | None = None) -> Plan:
-    """What importing ``paths`` would do; reads only. Errors name the file (and line or key path)."""
+def plan(
+    paths: Sequence[Path], *, prune: bool = False, only_new: bool = False, progress: Progress | None = None
+) -> Plan:
+    """What importing ``paths`` would do; reads only. Errors name the file (and line or key path).
+    With ``only_new``, tenants already in the database are skipped without reading their file."""
     schema.get_validator()  # a broken SCHEMA file stops the whole import, before any file
     result = Plan()
     stored = stored_tenants()
@@ -95,7 +118,7 @@ def plan(paths: Sequence[Path], *, prune: bool = False, progress: Progress | Non
     files = files_to_import(paths)
     for done, path in enumerate(files, 1):
         try:
-            item = _plan_file(path, stored, references)
+            item = _plan_file(path, stored, only_new, references)
             if item.action != "skipped":
                 owners.claim(item.tenant_id, path)
             result.items.append(item)
@@ -127,7 +150,7 @@ class _PrefixOwners:
             )
 
 
-def _plan_file(path: Path, stored: dict[str, Stored], references: PrefixOwners) -> Planned:
+def _plan_file(path: Path, stored: dict[str, Stored], only_new: bool, references: PrefixOwners) -> Planned:
     try:
         tenant_id = validate_id(path.stem)
     except InvalidTenantId as exc:
@@ -137,21 +160,41 @@ def _plan_file(path: Path, stored: dict[str, Stored], references: PrefixOwners) 
     if path.is_symlink() and not path.resolve().is_relative_to(path.parent.resolve()):
         raise ConfigFileError(f"{path}: refusing a link that leaves {path.parent}")
     if tenant_id in conf.get("YAML_ONLY_TENANTS"):
-        return Planned(tenant_id, path, "skipped")
-    doc = clean_config(tenant_id, yaml_source.load_file(path), references)
-    config, stripped = secrets.strip(doc)
-    client = config.get("client")
-    name = client.get("name") if isinstance(client, dict) and isinstance(client.get("name"), str) else None
-    if name is not None and len(name) > NAME_MAX:
-        raise ConfigFileError(f"{path}: tenant {tenant_id}: client.name is longer than {NAME_MAX} characters")
+        return Planned(tenant_id, path, "skipped", reason="YAML-only tenant")
     current = stored.get(tenant_id)
-    if current is None:
-        action = "created"
-    elif current.source == "database" and diffs.same(current.config, config) and name in (None, current.name):
-        action = "unchanged"
-    else:
-        action = "updated"
-    return Planned(tenant_id, path, action, config, name, stripped, current)
+    if only_new and current is not None:
+        return Planned(tenant_id, path, "skipped", reason="already in the database")
+    raw = yaml_source.load_file(path)
+    meta = _meta(raw.get("_meta") or {}, f"{path}: tenant {tenant_id}")
+    config, stripped = secrets.strip(clean_config(tenant_id, raw, references))
+    client = config.get("client")
+    named, name = "_meta.name", meta.get("name")
+    if name is None and isinstance(client, dict) and isinstance(client.get("name"), str):
+        named, name = "client.name", client["name"]
+    if name is not None and len(name) > NAME_MAX:
+        raise ConfigFileError(f"{path}: tenant {tenant_id}: {named} is longer than {NAME_MAX} characters")
+    item = Planned(tenant_id, path, "created", config, name, meta.get("status"), meta.get("config_source", "database"))
+    if item.keeps_config and yaml_source.tenant_file(tenant_id) is None:
+        expected = yaml_source.config_dir() / f"{tenant_id}{yaml_source.SUFFIX}"
+        raise ConfigFileError(f"{path}: tenant {tenant_id}: _meta.config_source is yaml but {expected} does not exist")
+    item.stripped, item.stored = stripped, current
+    if current is not None:
+        item.action = "unchanged" if item.same_as_stored() else "updated"
+    return item
+
+
+def _meta(meta: object, where: str) -> dict[str, str]:
+    """The ``_meta`` block of an export: name, status and config_source, each optional."""
+    if not isinstance(meta, dict):
+        raise ConfigFileError(f"{where}: _meta must be a mapping of name, status and config_source")
+    for key, value in meta.items():
+        if key not in META_FIELDS:
+            raise ConfigFileError(f"{where}: _meta.{key} is not known (name, status, config_source)")
+        allowed = META_FIELDS[key]
+        if not isinstance(value, str) or (allowed is not None and value not in allowed):
+            expected = f"one of {', '.join(allowed)}" if allowed else "a string"
+            raise ConfigFileError(f"{where}: _meta.{key} must be {expected}, got {value!r}")
+    return meta
 
 
 def apply(result: Plan, *, batch_size: int = BATCH_SIZE) -> None:
@@ -160,7 +203,7 @@ def apply(result: Plan, *, batch_size: int = BATCH_SIZE) -> None:
     """
     items = result.writes()
     with transaction.atomic(), revisions.acting(reason="import_tenants"):
-        locked = _lock(item.tenant_id for item in items)
+        locked = _lock(items)
         Tenant.objects.bulk_create(
             [_row(item, locked.get(item.tenant_id)) for item in items],
             batch_size=batch_size,
@@ -172,23 +215,36 @@ def apply(result: Plan, *, batch_size: int = BATCH_SIZE) -> None:
             Tenant.objects.filter(pk__in=result.prune, status="active").update(status="inactive")
 
 
-def _lock(tenant_ids: Iterator[str]) -> dict[str, tuple[int, str]]:
-    """Lock the rows about to be written; their current (version, name), read under the lock."""
-    ids = list(tenant_ids)
-    locked: dict[str, tuple[int, str]] = {}
+@dataclass(frozen=True)
+class _Locked:
+    version: int
+    name: str
+    status: str
+    config: Any = None
+
+
+def _lock(items: list[Planned]) -> dict[str, _Locked]:
+    """Lock the rows about to be written; what they hold, read under the lock (the config only of
+    rows that keep it)."""
+    ids = [item.tenant_id for item in items]
+    keep = [item.tenant_id for item in items if item.keeps_config]
+    locked: dict[str, _Locked] = {}
     for start in range(0, len(ids), BATCH_SIZE):
         rows = Tenant.objects.select_for_update().filter(pk__in=ids[start : start + BATCH_SIZE])
-        locked.update((pk, (version, name)) for pk, version, name in rows.values_list("pk", "version", "name"))
+        locked.update((pk, _Locked(*row)) for pk, *row in rows.values_list("pk", "version", "name", "status"))
+    for pk, config in Tenant.objects.filter(pk__in=keep).values_list("pk", "config"):
+        locked[pk] = _Locked(locked[pk].version, locked[pk].name, locked[pk].status, config)
     return locked
 
 
-def _row(item: Planned, current: tuple[int, str] | None) -> Tenant:
-    version, name = current if current is not None else (0, "")
+def _row(item: Planned, current: _Locked | None) -> Tenant:
+    """The row to write: what the file states, else what the row holds (active and unnamed on create)."""
+    now = current or _Locked(0, "", Tenant.Status.ACTIVE, {})
     return Tenant(
         id=item.tenant_id,
-        name=name if item.name is None else item.name,
-        status=Tenant.Status.ACTIVE,
-        config_source=Tenant.Source.DATABASE,
-        config=item.config,
-        version=version + 1,
+        name=now.name if item.name is None else item.name,
+        status=item.status or now.status,
+        config_source=item.source,
+        config=now.config if item.keeps_config else item.config,
+        version=now.version + 1,
     )

@@ -250,7 +250,10 @@ def test_export_one_tenant_is_a_yaml_file_with_references(staff_client, acme):
     assert response["Content-Disposition"] == 'attachment; filename="tn_acme.yaml"'
     body = response.content.decode()
     assert "api_key: ${OPENAI_API_KEY}" in body
-    assert yaml.safe_load(body) == CONFIG
+    assert yaml.safe_load(body) == {
+        "_meta": {"name": "Acme Travel", "status": "active", "config_source": "database"},
+        **CONFIG,
+    }
 
 
 def test_export_several_tenants_is_a_zip_of_yaml_files(admin_client, acme, tenant_factory):
@@ -259,7 +262,10 @@ def test_export_several_tenants_is_a_zip_of_yaml_files(admin_client, acme, tenan
     assert response["Content-Type"] == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(response.content))
     assert sorted(archive.namelist()) == ["tn_acme.yaml", "tn_two.yaml"]
-    assert yaml.safe_load(archive.read("tn_two.yaml")) == {"b": [1, 2]}
+    assert yaml.safe_load(archive.read("tn_two.yaml")) == {
+        "_meta": {"name": "", "status": "active", "config_source": "database"},
+        "b": [1, 2],
+    }
 
 
 # -- effective config panel ----------------------------------------------------------------------

@@ -402,7 +402,10 @@ def test_export_one_tenant_to_stdout_with_secret_references(registry_config: Cal
         "tn_x", {"client": {"name": "X"}, "openai": {"api_key": "${OPENAI_KEY_X}", "x_token": LONG_SECRET}}
     )
     out, _ = run("export_tenants", "tn_x")
-    assert out == "client:\n  name: X\nopenai:\n  api_key: ${OPENAI_KEY_X}\n"
+    assert out == (
+        "_meta:\n  name: ''\n  status: active\n  config_source: database\n"
+        "client:\n  name: X\nopenai:\n  api_key: ${OPENAI_KEY_X}\n"
+    )
 
 
 @pytest.mark.django_db
@@ -427,7 +430,10 @@ def test_export_errors_name_the_tenant_and_the_file(tmp_path: Path) -> None:
 def test_export_of_a_yaml_sourced_row_writes_its_file_document(config_dir: Path) -> None:
     Tenant.objects.create(id="tn_a1b2c3", config={}, config_source="yaml")
     out, _ = run("export_tenants", "tn_a1b2c3")
-    assert out.startswith("client:\n  name: Kilimanjaro Treks\n  timezone: Africa/Dar_es_Salaam\n")
+    assert out.startswith(
+        "_meta:\n  name: ''\n  status: active\n  config_source: yaml\n"
+        "client:\n  name: Kilimanjaro Treks\n  timezone: Africa/Dar_es_Salaam\n"
+    )
     assert (
         "escalation: If the caller mentions altitude sickness, transfer to ${ESCALATION_NUMBER:-+255225550100}.\n"
         in out

@@ -28,7 +28,7 @@ HOSTILE: dict[str, tuple[bytes, str, int | None]] = {
     "duplicate-key": (b"client:\n  name: A\n  name: B\n", "duplicate key 'name'", 3),
     "multi-document": (b"a: 1\n---\nb: 2\n", "single document", 2),
     "non-utf8": (b"a: 1\nb: caf\xe9\n", "not valid UTF-8", 2),
-    "date": (b"a: 1\nstarts: 2024-01-01\n", "dates are not allowed", 2),
+    "date": (b"a: 1\nstarts: !!timestamp 2024-01-01\n", "dates are not allowed", 2),
     "binary": (b"a: 1\nblob: !!binary aGVsbG8=\n", "binary values are not allowed", 2),
     "int-key": (b"a: 1\n1: one\n", "keys must be strings", 2),
     "null-key": (b"a: 1\n~: none\n", "keys must be strings", 2),

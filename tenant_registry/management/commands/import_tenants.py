@@ -29,13 +29,26 @@ class Command(BaseCommand):
             "--prune", action="store_true", help="Deactivate active database tenants without a file here."
         )
         parser.add_argument("--yes", action="store_true", help="Do not ask before pruning.")
+        parser.add_argument(
+            "--only-new",
+            action="store_true",
+            help="Import only tenants not in the database yet; skip the others without reading their file.",
+        )
 
     def handle(
-        self, *args: Any, paths: list[Path], dry_run: bool, diff: bool, prune: bool, yes: bool, **options: Any
+        self,
+        *args: Any,
+        paths: list[Path],
+        dry_run: bool,
+        diff: bool,
+        prune: bool,
+        yes: bool,
+        only_new: bool,
+        **options: Any,
     ) -> None:
         verbosity: int = options["verbosity"]
         try:
-            result = importer.plan(paths, prune=prune, progress=self._progress())
+            result = importer.plan(paths, prune=prune, only_new=only_new, progress=self._progress())
         except (TenantRegistryError, DatabaseError) as exc:
             raise CommandError(f"nothing was imported: {exc}") from exc
         would = "would be " if dry_run else ""
@@ -64,7 +77,7 @@ class Command(BaseCommand):
 
     def _report(self, result: importer.Plan, would: str, show_diff: bool) -> None:
         for item in result.items:
-            note = " (YAML-only tenant)" if item.action == "skipped" else ""
+            note = f" ({item.reason})" if item.reason else ""
             if item.stripped:
                 note += f" (literal secrets not stored: {', '.join(item.stripped)})"
             self.stdout.write(f"{item.tenant_id}: {would}{item.action}{note}")
