@@ -56,8 +56,18 @@ def _lookup_on_jsonb(lookup: type[Lookup[Any]]) -> type[Lookup[Any]]:
         def __init__(self: Lookup[Any], lhs: Any, rhs: Any) -> None:
             lookup.__init__(self, AsJSONB(lhs), rhs)
 
-        _ON_JSONB[lookup] = type(lookup.__name__, (lookup,), {"__init__": __init__})
+        def __reduce__(self: Lookup[Any]) -> tuple[Any, ...]:
+            # The subclass has no importable name: a pickled QuerySet names the lookup it was made from.
+            return (_unpickled_lookup, (lookup,), self.__getstate__())
+
+        attrs = {"__init__": __init__, "__reduce__": __reduce__}
+        _ON_JSONB[lookup] = type(lookup.__name__, (lookup,), attrs)
     return _ON_JSONB[lookup]
+
+
+def _unpickled_lookup(lookup: type[Lookup[Any]]) -> Lookup[Any]:
+    cls = _lookup_on_jsonb(lookup)
+    return cls.__new__(cls)
 
 
 class OrderedJSONField(models.JSONField):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import pickle
 from collections.abc import Callable
 from typing import Any
 
@@ -115,6 +116,17 @@ ORDERINGS: list[tuple[str, Callable[[], Any], list[str]]] = [
 @pytest.mark.parametrize(("build", "expected"), [row[1:] for row in ORDERINGS], ids=[row[0] for row in ORDERINGS])
 def test_ordering_by_a_key(tenants: list[str], build: Callable[[], Any], expected: list[str]) -> None:
     assert [t.pk for t in build()] == expected
+
+
+def test_a_pickled_queryset_still_filters(tenants: list[str]) -> None:
+    queryset = Tenant.objects.filter(config__has_key="billing", config__client__tier="gold").order_by("config__seats")
+    restored = Tenant.objects.all()
+    restored.query = pickle.loads(pickle.dumps(queryset.query))
+    assert ids(restored) == ["tn_gold"]
+    assert ids(pickle.loads(pickle.dumps(Tenant.objects.exclude(config__contains={"seats": 5})))) == [
+        "tn_gold",
+        "tn_none",
+    ]
 
 
 def test_values_of_a_key_distinct_and_grouped(tenants: list[str]) -> None:
