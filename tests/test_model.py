@@ -82,6 +82,11 @@ LOOKUPS: list[tuple[str, Callable[[], Any], list[str]]] = [
     ("isnull", lambda: Tenant.objects.filter(config__isnull=False), ["tn_gold", "tn_none", "tn_silver"]),
     ("exclude", lambda: Tenant.objects.exclude(config__seats__gt=10), ["tn_silver"]),
     ("Q or", lambda: Tenant.objects.filter(Q(config__seats=5) | Q(config__seats=12)), ["tn_none", "tn_silver"]),
+    (
+        "subquery",
+        lambda: Tenant.objects.filter(pk__in=Tenant.objects.filter(config__has_key="billing").values("pk")),
+        ["tn_gold"],
+    ),
     ("KT annotation", lambda: Tenant.objects.annotate(t=KT("config__client__tier")).filter(t="silver"), ["tn_silver"]),
     (
         "KeyTransform expression",
