@@ -6,8 +6,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+CHROMIUM ?= /usr/bin/chromium
+APT_GET ?= apt-get
 
-.PHONY: run test lint typecheck check clean soak bench
+.PHONY: run test lint typecheck check clean soak bench chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +24,19 @@ run: $(STAMP)
 	@echo "Serving the admin at http://127.0.0.1:8000/admin/ (Ctrl-C to stop)"
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: $(STAMP)
+test: $(STAMP) chromium
 	DJANGO_SETTINGS_MODULE=project.test_settings $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The browser tests drive Debian's chromium, never a Playwright download: installed here when missing (as root).
+chromium:
+	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ] || ! command -v $(APT_GET) >/dev/null 2>&1; then \
+		echo "make test: $(CHROMIUM) is missing and cannot be installed here; as root run: apt-get install -y chromium" >&2; \
+		exit 1; \
+	fi; \
+	echo "make test: installing Debian's chromium for the browser tests ($(APT_GET) install -y chromium)"; \
+	$(APT_GET) update -qq && DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y -qq chromium >/dev/null && \
+	[ -x "$(CHROMIUM)" ] || { echo "make test: $(APT_GET) install chromium did not provide $(CHROMIUM)" >&2; exit 1; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
