@@ -12,7 +12,7 @@ from asgiref.sync import sync_to_async
 from django.db import IntegrityError, InterfaceError, OperationalError, models, transaction
 from django.db.models.functions import Replace, Upper
 
-from . import cache, conf, read, revisions, schema, yaml_source
+from . import cache, conf, depth, read, revisions, schema, yaml_source
 from .exceptions import InvalidConfig, RegistryUnavailable, TenantConflict, YamlOnlyTenant
 from .ids import env_prefix, validate_id
 from .queryset import TenantQuerySet
@@ -135,6 +135,7 @@ def clean_config(tenant_id: str, config: object) -> dict[str, Any]:
         raise InvalidConfig(
             f"tenant {tenant_id}: config must be a JSON object (a mapping), got {type(config).__name__}"
         )
+    depth.check_doc(tenant_id, config)
     try:
         encoded = orjson.dumps({k: v for k, v in config.items() if k != "_meta"})
     except TypeError as exc:
