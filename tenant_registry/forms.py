@@ -94,6 +94,8 @@ class TenantForm(_ModelForm):
         super().__init__(*args, **kwargs)
         if "expected_version" in self.fields and not self.instance._state.adding:
             self.fields["expected_version"].initial = self.instance.version
+        if self.instance._state.adding and self.initial.get("config") is None:
+            self.initial["config"] = {}
 
     def clean_id(self) -> str:
         tenant_id: str = self.cleaned_data["id"]
