@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
 from django.utils.safestring import SafeString
 
-from . import admin_files, admin_history, cache, exporter, revisions
+from . import admin_files, admin_history, cache, exporter, revisions, schema
 from .admin_display import cache_label, effective_html, file_badge, file_state
 from .exceptions import TenantRegistryError
 from .forms import TenantForm
@@ -116,8 +116,10 @@ class TenantAdmin(_ModelAdmin):
             )
 
         def view() -> HttpResponse:
+            validator = schema.get_validator()
+            context = {**(extra_context or {}), "tr_schema": validator.schema if validator is not None else None}
             with revisions.acting(request.user, "admin"):
-                return super(TenantAdmin, self).changeform_view(request, object_id, form_url, extra_context)
+                return super(TenantAdmin, self).changeform_view(request, object_id, form_url, context)
 
         return self._guarded(request, view, self._url("changelist"))
 

@@ -36,12 +36,19 @@ def pretty(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False)
 
 
+class JSONEditor(forms.Textarea):
+    """A textarea that the bundled CodeMirror 6 editor takes over (frontend/ builds it; no CDN)."""
+
+    class Media:
+        js = ("tenant_registry/editor.js",)
+
+
 class PrettyJSONField(forms.JSONField):
     """Parse errors give the line and column; the operator's text is returned unchanged on any error."""
 
     def __init__(self, **kwargs: Any) -> None:
         attrs = {"rows": 24, "cols": 100, "class": "vLargeTextField tr-json", "spellcheck": "false"}
-        kwargs.setdefault("widget", forms.Textarea(attrs=attrs))
+        kwargs.setdefault("widget", JSONEditor(attrs=attrs))
         super().__init__(**kwargs)
 
     def prepare_value(self, value: Any) -> Any:
