@@ -78,8 +78,10 @@ function mount(textarea) {
       indentWithTab,
     ]),
     EditorState.tabSize.of(2),
+    EditorView.lineWrapping,
     EditorView.contentAttributes.of({
       "aria-label": "Config (JSON)",
+      tabindex: "0",
       ...(helpId ? { "aria-describedby": helpId } : {}),
     }),
     sync,

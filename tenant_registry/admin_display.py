@@ -58,7 +58,8 @@ def effective_html(tenant_id: str) -> SafeString:
     )
     secrets_table = (
         format_html(
-            '<div class="tr-scroll"><table class="tr-secrets"><caption>Secrets</caption><thead><tr>'
+            '<div class="tr-scroll" tabindex="0" role="region" aria-label="Secrets">'
+            '<table class="tr-secrets"><caption>Secrets</caption><thead><tr>'
             '<th scope="col">secret</th><th scope="col">value</th><th scope="col">from</th>'
             '<th scope="col">variable</th></tr></thead><tbody>{}</tbody></table></div>',
             table,

@@ -89,7 +89,7 @@ def changelist_rows(params: Mapping[str, str], columns: Sequence[str], site: str
 
 
 def _when(moment: datetime | None) -> str:
-    return "" if moment is None else f"file changed {moment.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
+    return "" if moment is None else f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC (file)"
 
 
 def file_tenant_view(model_admin: ModelAdmin[Tenant], request: HttpRequest, tenant_id: str) -> HttpResponse:
