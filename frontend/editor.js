@@ -10,7 +10,7 @@ import {
   indentOnInput,
   syntaxHighlighting,
 } from "@codemirror/language";
-import { lintGutter, linter, setDiagnostics } from "@codemirror/lint";
+import { lintGutter, lintKeymap, linter, setDiagnostics } from "@codemirror/lint";
 import { highlightSelectionMatches, searchKeymap } from "@codemirror/search";
 import { EditorState } from "@codemirror/state";
 import {
@@ -70,11 +70,12 @@ function mount(textarea) {
     lintGutter(),
     keymap.of([
       ...closeBracketsKeymap,
+      ...completionKeymap,
+      ...lintKeymap,
       ...defaultKeymap,
       ...searchKeymap,
       ...historyKeymap,
       ...foldKeymap,
-      ...completionKeymap,
       indentWithTab,
     ]),
     EditorState.tabSize.of(2),

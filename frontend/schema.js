@@ -47,6 +47,18 @@ function pathTo(state, node) {
   return path;
 }
 
+// Inserts a key; a quote closeBrackets put after the cursor is replaced too, so the key has no extra quote.
+function applyKey(text) {
+  return (view, completion, from, to) => {
+    const end = view.state.sliceDoc(to, to + 1) === '"' && text.endsWith('": ') ? to + 1 : to;
+    view.dispatch({
+      changes: { from, to: end, insert: text },
+      selection: { anchor: from + text.length },
+      userEvent: "input.complete",
+    });
+  };
+}
+
 export function schemaCompletion(schema) {
   return (context) => {
     const before = context.state.sliceDoc(Math.max(0, context.pos - 200), context.pos);
@@ -66,7 +78,7 @@ export function schemaCompletion(schema) {
         type: "property",
         detail: resolve(schema, properties[key]).type || "",
         info: resolve(schema, properties[key]).description || undefined,
-        apply: typing ? `${key}": ` : `"${key}": `,
+        apply: applyKey(typing ? `${key}": ` : `"${key}": `),
       }));
     return { from: typing ? context.pos - typing[1].length : context.pos, options, validFor: /^[^"]*$/ };
   };

@@ -147,3 +147,48 @@ def test_a_view_only_user_sees_masked_values_as_badges(live_server, login, tenan
     assert "sk-proj-0123456789abcdef9f2c" not in page.content()
     assert page.locator("textarea, .tr-editor").count() == 0
     assert page.locator("input[name=_save]").count() == 0
+
+
+SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "client": {
+            "type": "object",
+            "description": "Who the tenant is.",
+            "properties": {"name": {"type": "string"}, "timezone": {"type": "string"}},
+        },
+        "infrastructure": {"type": "object"},
+        "prompts": {"type": "object"},
+    },
+}
+
+
+def test_with_a_schema_the_editor_completes_keys_and_flags_unknown_ones(
+    live_server, login, admin_user, tenant, tmp_path, registry_config
+):
+    path = tmp_path / "schema.json"
+    path.write_text(json.dumps(SCHEMA))
+    registry_config(SCHEMA=path)
+    page = login("ops")
+    page.goto(change_url(live_server, "tn_kruger"))
+    assert page.locator("#tr-config-schema").count() == 1
+    set_editor(page, '{\n  "client": {"name": "x"},\n  "bogus": 1\n}')
+    marked = page.locator(".tr-editor .cm-lintRange-error")
+    expect(marked).to_have_count(1)
+    expect(marked).to_have_text('"bogus"')
+    marked.hover()
+    expect(page.locator(".cm-tooltip-lint")).to_contain_text('bogus: "bogus" is not allowed here')
+    set_editor(page, "{\n  \n}")
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("End")
+    page.keyboard.type('"')
+    options = page.locator(".cm-tooltip-autocomplete .cm-completionLabel")
+    expect(options.first).to_be_visible()
+    assert sorted(options.all_inner_texts()) == ["client", "infrastructure", "prompts"]
+    page.wait_for_timeout(200)  # CodeMirror ignores Enter for 75 ms after the list opens
+    page.keyboard.press("Enter")
+    assert editor_text(page) == '{\n  "client": \n}'
+    page.keyboard.type('{"')
+    expect(options.first).to_be_visible()
+    assert sorted(options.all_inner_texts()) == ["name", "timezone"]
