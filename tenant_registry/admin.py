@@ -106,9 +106,9 @@ class TenantAdmin(_ModelAdmin):
         form_url: str = "",
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
+        if object_id is not None and not self.has_view_or_change_permission(request):
+            raise PermissionDenied  # before any lookup: existing and unknown ids get the same answer
         if object_id is not None and admin_files.is_file_only(unquote(object_id)):
-            if not self.has_view_or_change_permission(request):
-                raise PermissionDenied
             return self._guarded(
                 request,
                 lambda: admin_files.file_tenant_view(self, request, unquote(object_id)),

@@ -14,7 +14,6 @@ from django.utils.safestring import SafeString, mark_safe
 
 from . import cache, effective, yaml_source
 from .exceptions import TenantRegistryError
-from .masking import mask_secrets
 from .models import Tenant
 
 SHOWN = {"missing": "not set", "set": "set, hidden"}
@@ -69,13 +68,14 @@ def effective_html(tenant_id: str) -> SafeString:
     )
     return format_html(
         '<pre class="tr-json tr-effective" tabindex="0" aria-label="Effective config">{}</pre>{}',
-        config_html(mask_secrets(resolved), resolved),
+        config_html(found.config, resolved),
         secrets_table,
     )
 
 
 def config_html(masked: dict[str, Any], plain: dict[str, Any]) -> SafeString:
-    """Pretty JSON of ``masked``, escaped, with every value masking changed shown as a badge instead."""
+    """Pretty JSON of ``masked`` (effective's masked config), escaped, with every value that masking
+    changed (compared with ``plain``, what get_config returns) shown as a badge instead."""
     token = random.token_hex(8)
     marks: list[str] = []
     marked = _mark(masked, plain, token, marks)

@@ -27,8 +27,8 @@ FILE_ONLY = "yaml-only"
 def file_only_ids() -> list[str]:
     """YAML-only tenants, and files without a database row (get_config reads both from the file)."""
     yaml_only = conf.get("YAML_ONLY_TENANTS")
-    rows = set(Tenant.objects.values_list("pk", flat=True))
     ids = set(yaml_source.yaml_tenant_ids()) | set(yaml_only)
+    rows = set(Tenant.objects.filter(pk__in=ids).values_list("pk", flat=True))
     return sorted(i for i in ids if i in yaml_only or i not in rows)
 
 

@@ -102,3 +102,19 @@ def test_an_imported_tenant_is_a_database_row_and_no_longer_listed_as_file_only(
     call_command("import_tenants", str(config_dir / "tn_a1b2c3.yaml"), verbosity=0)
     assert listed(admin_client.get(changelist(), {"q": "tn_a1b2c3"})) == ["tn_a1b2c3"]
     assert "<textarea" in text(admin_client.get(change("tn_a1b2c3")))
+
+
+def test_the_change_list_queries_do_not_grow_with_the_rows(admin_client, tenant_factory):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert admin_client.get(changelist()).status_code == 200
+        return len(queries)
+
+    tenant_factory("tn_one", {})
+    few = count()
+    for index in range(12):
+        tenant_factory(f"tn_more{index}", {}, config_source="yaml" if index % 2 else "database")
+    assert count() == few
