@@ -24,9 +24,10 @@ def test_a_clear_in_one_process_reaches_the_cache_another_process_filled(tmp_pat
     manage(env, "migrate", "-v0")
     fill = (
         "from tenant_registry.models import Tenant; "
-        "Tenant.objects.save_config('tn_x', {}); Tenant.objects.get_config('tn_x')"
+        "Tenant.objects.save_config('tn_x', {}); Tenant.objects.get_config('tn_x'); "
+        "from tenant_registry import cache; print('filled:', cache.contains('tn_x'))"  # waits for the fill thread
     )
-    manage(env, "shell", "-c", fill)
+    assert "filled: True" in manage(env, "shell", "-c", fill)
     ask = "from tenant_registry import cache; print('cached:', cache.contains('tn_x'))"
     assert "cached: True" in manage(env, "shell", "-c", ask)
     assert "Invalidated 1 tenant(s): tn_x." in manage(env, "tenant_cache", "clear", "tn_x")
