@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
@@ -28,7 +29,8 @@ else:
 EDIT_FIELDS = ("id", "name", "status", "config_source", "config", "expected_version")
 VIEW_FIELDS = ("id", "name", "status", "config_source")
 RECORD_FIELDS = ("version", "created_at", "updated_at")
-OPERATOR_ERRORS = (TenantRegistryError, RecursionError, ValidationError)
+# orjson.JSONEncodeError: a document nested past orjson's limit, stored by a path that does not check depth.
+OPERATOR_ERRORS = (TenantRegistryError, RecursionError, ValidationError, orjson.JSONEncodeError)
 
 
 @admin.register(Tenant)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
@@ -46,7 +47,7 @@ def effective_html(tenant_id: str) -> SafeString:
     try:
         found = effective.effective(Tenant, tenant_id)
         resolved = Tenant.objects.get_config(tenant_id)
-    except (TenantRegistryError, RecursionError) as exc:
+    except (TenantRegistryError, RecursionError, orjson.JSONEncodeError) as exc:
         return format_html('<p class="errornote" role="alert">{}</p>', str(exc) or "nesting is too deep")
     if found.config is None or resolved is None:
         return format_html("<p>{}</p>", "No config: the tenant is unknown.")

@@ -151,3 +151,17 @@ def test_a_restore_post_without_a_numeric_version_is_refused(admin_client, acme,
     response = admin_client.post(restore("tn_acme", first.history_id), data, follow=True)
     assert "Not restored: the form did not say which version of tn_acme you reviewed" in text(response)
     assert Tenant.objects.get(pk="tn_acme").version == 2
+
+
+def test_a_too_deep_config_stored_by_a_bulk_path_is_a_message_on_every_page(admin_client, acme):
+    doc: dict[str, object] = {}
+    inner = doc
+    for _ in range(300):
+        inner["a"] = {}
+        inner = inner["a"]  # type: ignore[assignment]
+    Tenant.objects.filter(pk="tn_acme").update(config=doc)
+    response = admin_client.get(change("tn_acme"))
+    assert response.status_code == 200
+    assert '<p class="errornote" role="alert">Recursion limit reached</p>' in response.content.decode()
+    assert admin_client.get(changelist()).status_code == 200
+    assert admin_client.get(history("tn_acme")).status_code == 200
