@@ -46,12 +46,30 @@ def check_doc(tenant_id: str, doc: Any) -> None:
     Walks with an explicit stack, so a self-referencing document stops at the cap too.
     """
     cap = limit()
+    stack: list[tuple[Any, int]] = [(doc, 1)]
+    while stack:
+        node, level = stack.pop()
+        if type(node) is dict:
+            children: Any = node.values()
+        elif type(node) is list:
+            children = node
+        else:
+            continue
+        if level >= cap and children:
+            path = dotted(_too_deep(doc, cap))
+            raise InvalidConfig(f"tenant {tenant_id}: nesting is deeper than {cap} levels at {path}")
+        stack.extend((child, level + 1) for child in children)
+
+
+def _too_deep(doc: Any, cap: int) -> tuple[str | int, ...]:
+    """The key path of the first value past the cap: walked again, with paths, only on refusal."""
     stack: list[tuple[Any, tuple[str | int, ...]]] = [(doc, ())]
     while stack:
         node, path = stack.pop()
         if len(path) >= cap:
-            raise InvalidConfig(f"tenant {tenant_id}: nesting is deeper than {cap} levels at {dotted(path)}")
+            return path
         if isinstance(node, dict):
             stack.extend((value, (*path, key)) for key, value in node.items())
         elif isinstance(node, list):
             stack.extend((value, (*path, index)) for index, value in enumerate(node))
+    return ()
