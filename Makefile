@@ -1,4 +1,4 @@
-# make run  : demo on SQLite + LocMem at http://127.0.0.1:8000/admin/
+# make run  : demo on SQLite + a cache every process shares (REDIS_URL, else files) at http://127.0.0.1:8000/admin/
 # make test : the whole suite on PostgreSQL and Redis (DATABASE_URL / REDIS_URL override)
 # make bench: the benchmark table (see benchmarks/__main__.py)
 PYTHON ?= python3
@@ -18,11 +18,11 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py migrate --no-input
-	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py import_tenants --only-new
-	env -u DATABASE_URL -u REDIS_URL $(BIN)/python -m project.create_admin
+	env -u DATABASE_URL $(BIN)/python manage.py migrate --no-input
+	env -u DATABASE_URL $(BIN)/python manage.py import_tenants --only-new
+	env -u DATABASE_URL $(BIN)/python -m project.create_admin
 	@echo "Serving the admin at http://127.0.0.1:8000/admin/ (Ctrl-C to stop)"
-	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py runserver 127.0.0.1:8000
+	env -u DATABASE_URL $(BIN)/python manage.py runserver --insecure 127.0.0.1:8000
 
 test: $(STAMP) chromium
 	DJANGO_SETTINGS_MODULE=project.test_settings $(BIN)/python -m pytest $(PYTEST_ARGS)

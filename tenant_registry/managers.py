@@ -15,7 +15,7 @@ from django.apps import apps
 from django.db import IntegrityError, InterfaceError, OperationalError, models, transaction
 from django.db.models.functions import Replace, Upper
 
-from . import cache, conf, read, revisions, schema, yaml_source
+from . import cache, conf, depth, read, revisions, schema, yaml_source
 from .env_access import PrefixOwners, check_references
 from .exceptions import InvalidConfig, RegistryUnavailable, TenantConflict, YamlOnlyTenant
 from .ids import env_prefix, validate_id
@@ -167,6 +167,7 @@ def clean_config(tenant_id: str, config: object, owners: PrefixOwners | None = N
         raise InvalidConfig(
             f"tenant {tenant_id}: config must be a JSON object (a mapping), got {type(config).__name__}"
         )
+    depth.check_doc(tenant_id, config)
     try:
         encoded = orjson.dumps({k: v for k, v in config.items() if k != "_meta"})
     except TypeError as exc:

@@ -22,9 +22,11 @@ class Command(BaseCommand):
     requires_system_checks: list[str] = []  # W005 parses every file in CONFIG_DIR; `manage.py check` runs it
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("tenant_id", metavar="ID")
+        parser.add_argument("tenant_id", metavar="ID", help="The tenant id, e.g. tn_a1b2c3 or africastay.")
         parser.add_argument("--raw", action="store_true", help="The stored form: uninterpolated, unresolved.")
-        parser.add_argument("--format", choices=("json", "yaml"), default="json")
+        parser.add_argument(
+            "--format", choices=("json", "yaml"), default="json", help="Output as JSON (the default) or YAML."
+        )
 
     def handle(self, *args: Any, tenant_id: str, raw: bool, format: str, **options: Any) -> None:
         try:
