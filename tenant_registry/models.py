@@ -8,6 +8,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Replace, Upper
 
+from .depth import check_doc
 from .env_access import PrefixOwners, check_references
 from .exceptions import InvalidConfig
 from .fields import OrderedJSONField
@@ -67,6 +68,7 @@ class Tenant(models.Model):
         """Refuse references to variables this tenant may not read; drop literal secrets (returned)."""
         if not isinstance(self.config, dict):
             raise InvalidConfig(f"tenant {self.id}: config must be a JSON object, got {type(self.config).__name__}")
+        check_doc(self.id, self.config)  # before any walk: a document too deep must not reach one
         self.config, removed = strip(self.config)
         if self.config_source == self.Source.DATABASE:
             check_references(self.id, self.config, owners or Tenant.objects.prefix_owners)

@@ -9,6 +9,7 @@ from django.db import models, transaction
 from django.db.models import F
 
 from . import revisions
+from .depth import check_doc
 from .env_access import check_references, memoised
 from .invalidation import invalidate_on_commit
 from .secrets import strip
@@ -26,10 +27,13 @@ class TenantQuerySet(_QuerySet):
     def update(self, **kwargs: Any) -> int:
         config = kwargs.get("config")
         if isinstance(config, dict):
-            config = kwargs["config"] = strip(config)[0]
             # Refused before the transaction, so a caller's own transaction stays usable.
+            targets = list(self._plain().filter(pk__in=self.values("pk")).values_list("pk", flat=True))
+            for tenant_id in targets[:1]:
+                check_doc(tenant_id, config)
+            config = kwargs["config"] = strip(config)[0]
             owners = memoised(self.model.objects.prefix_owners)
-            for tenant_id in self._plain().filter(pk__in=self.values("pk")).values_list("pk", flat=True):
+            for tenant_id in targets:
                 check_references(tenant_id, config, owners)
         kwargs.setdefault("version", F("version") + 1)
         with transaction.atomic(using=self.db, savepoint=False):

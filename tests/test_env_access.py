@@ -154,3 +154,17 @@ def test_system_checks_report_a_file_that_import_would_refuse_and_a_bad_allow_se
     registry_config(ENV_ALLOW={"X": "visible"})
     with pytest.raises(Exception, match=r"tenant_registry\.E005"):
         call_command("check", stdout=io.StringIO(), stderr=io.StringIO())
+
+
+def test_the_queryset_paths_refuse_a_document_too_deep_to_read_back(db, tenant_factory):
+    deep: dict = {}
+    node = deep
+    for _ in range(300):
+        node["n"] = {}
+        node = node["n"]
+    tenant_factory("tn_a1b2c3")
+    with pytest.raises(InvalidConfig, match="tenant tn_a1b2c3: nesting is deeper than 32 levels"):
+        Tenant.objects.filter(pk="tn_a1b2c3").update(config=deep)
+    with pytest.raises(InvalidConfig, match="tenant tn_deep: nesting is deeper"):
+        Tenant.objects.bulk_create([Tenant(id="tn_deep", config=deep)])
+    assert Tenant.objects.get_config("tn_a1b2c3")["client"] == {"name": "tn_a1b2c3"}
