@@ -1,5 +1,7 @@
 # make run  : demo on SQLite + LocMem at http://127.0.0.1:8000/admin/
-# make test : the whole suite on PostgreSQL and Redis (DATABASE_URL / REDIS_URL override)
+# make test : the whole suite on PostgreSQL and Redis (DATABASE_URL / REDIS_URL override), without tests/scale
+# make test-scale: tests/scale (marked scale): starts its own Redis password/TLS/Sentinel/Cluster, a PostgreSQL
+#             replica and gunicorn/uvicorn servers on free loopback ports
 # make bench: the benchmark table (see benchmarks/__main__.py)
 PYTHON ?= python3
 VENV ?= .venv
@@ -7,7 +9,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: run test lint typecheck check clean soak bench
+.PHONY: run test test-scale bench-http lint typecheck check clean soak bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +26,9 @@ run: $(STAMP)
 
 test: $(STAMP)
 	DJANGO_SETTINGS_MODULE=project.test_settings $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-scale: $(STAMP)
+	DJANGO_SETTINGS_MODULE=project.test_settings $(BIN)/python -m pytest -m scale $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from asgiref.sync import sync_to_async
 from django.apps import apps
-from django.db import IntegrityError, InterfaceError, OperationalError, models, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, models, router, transaction
 from django.db.models.functions import Replace, Upper
 
 from . import cache, conf, read, revisions, schema, yaml_source
@@ -60,12 +60,17 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
         if status is not None and status not in STATUSES:
             raise InvalidConfig(f"tenant {tenant_id}: status must be one of {', '.join(STATUSES)}, got {status!r}")
         try:
-            with transaction.atomic(using=self.db):
+            with transaction.atomic(using=self._write_db()):
                 return self._upsert(tenant_id, config, name, status, expected_version)
         except IntegrityError as exc:
             raise TenantConflict(self._conflict_message(tenant_id)) from exc
         except (OperationalError, InterfaceError) as exc:
             raise RegistryUnavailable(f"tenant {tenant_id}: not saved, the database is unavailable ({exc})") from exc
+
+    def _write_db(self) -> str:
+        """Where a write goes: the alias of ``db_manager(alias)``, else the router's write database
+        (``self.db`` is the read database, perhaps a replica)."""
+        return self._db or router.db_for_write(self.model, **self._hints)
 
     def _upsert(
         self, tenant_id: str, config: dict[str, Any], name: str | None, status: str | None, expected: int | None

@@ -27,7 +27,7 @@ def get_config(model: type[Model], tenant_id: str) -> dict[str, Any] | None:
     """``tenant_id`` must already be validated."""
     if tenant_id in conf.get("YAML_ONLY_TENANTS"):
         return from_yaml_only(tenant_id)
-    using = router.db_for_read(model)
+    using = router.db_for_write(model)  # the primary: a replica may still hold a row older than the last save
     if written_in_transaction(tenant_id, using):
         return _finish(tenant_id, load(model, tenant_id, using)[0])
     local = local_tier.current()
