@@ -64,8 +64,19 @@ def command(kind: str, port: int, workers: int) -> list[str]:
         args += ["-w", str(workers), "-b", bind, "--graceful-timeout", "3"]
         return [*args, "--preload"] if kind == "gunicorn-preload" else args
     if kind == "uvicorn":
-        return [sys.executable, "-m", "uvicorn", "project.asgi:application", "--host", "127.0.0.1",
-                "--port", str(port), "--workers", str(workers), "--no-access-log"]  # fmt: skip
+        return [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "project.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--no-access-log",
+        ]
     raise ValueError(f"unknown application server {kind!r}; one of {', '.join(KINDS)}")
 
 
@@ -77,4 +88,3 @@ def start_app(group: Group, kind: str, env: Mapping[str, str], workers: int = 2)
     server = AppServer(kind, port, workers, proc)
     wait_until(lambda: server.get("/plain/probe/", timeout=1).status == 200, 60, proc, "HTTP answer")
     return server
-

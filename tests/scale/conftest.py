@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from ..services import database_url
-from . import pg_topology, redis_topology
+from . import cluster_topology, pg_topology, redis_topology
 from .app_servers import REPO, AppServer, start_app
 from .procs import Group, TopologyError
 
@@ -49,10 +49,10 @@ def sentinel() -> Iterator[redis_topology.Sentinel]:
 
 
 @pytest.fixture
-def cluster() -> Iterator[redis_topology.Cluster]:
+def cluster() -> Iterator[cluster_topology.Cluster]:
     group = Group("cluster")
     try:
-        yield redis_topology.start_cluster(group)
+        yield cluster_topology.start_cluster(group)
     finally:
         group.close()
 
@@ -68,8 +68,13 @@ def replicated() -> Iterator[pg_topology.Replicated]:
         env["DATABASE_URL"] = pair.primary.url(DATABASE)
         done = subprocess.run(
             [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
-            cwd=REPO, env=env, capture_output=True, text=True, check=False, timeout=300,
-        )  # fmt: skip
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=300,
+        )
         if done.returncode != 0:
             raise TopologyError(f"migrate on the test primary failed:\n{done.stdout}{done.stderr}")
         pair.wait_caught_up()

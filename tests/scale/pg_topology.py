@@ -83,7 +83,8 @@ def start_replicated(group: Group) -> Replicated:
     primary = _postgres(group, "primary", data, free_port(), *settings)
     backup = [_bin("pg_basebackup"), "-h", "127.0.0.1", "-p", str(primary.port), "-U", USER]
     run(as_user(USER, [*backup, "-D", str(copy), "-R", "-X", "stream", "-c", "fast"]), "pg_basebackup")
-    replica = _postgres(group, "replica", copy, free_port(), "hot_standby=on", f"recovery_min_apply_delay={APPLY_DELAY}")
+    delay = f"recovery_min_apply_delay={APPLY_DELAY}"
+    replica = _postgres(group, "replica", copy, free_port(), "hot_standby=on", delay)
     with replica.connect() as conn:
         if conn.execute("SELECT pg_is_in_recovery()").fetchone() != (True,):
             raise replica.proc.failure("the replica is not in recovery")

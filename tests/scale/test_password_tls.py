@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -57,7 +58,17 @@ def assert_registry_uses(server: redis.Redis, key_prefix: str, tenant_factory: A
     with queries(0):
         assert Tenant.objects.get_config("tn_scale")["client"] == {"name": "scale"}
     assert Tenant.objects.cache_info()["available"] is True
-    assert list(server.scan_iter(match=f"*{key_prefix}*"))
+    assert cached_on(server, key_prefix)
+
+
+def cached_on(server: redis.Redis, key_prefix: str, timeout: float = 2.0) -> bool:
+    """Whether keys of this test's namespace appear on ``server`` (fills may land a moment later)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if list(server.scan_iter(match=f"*{key_prefix}*")):
+            return True
+        time.sleep(0.05)
+    return False
 
 
 @pytest.mark.xfail(strict=True, reason="issue 11: the registry ignores the alias's OPTIONS PASSWORD")
