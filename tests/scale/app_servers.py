@@ -45,16 +45,18 @@ class AppServer:
         body = json.loads(raw) if response.getheader("Content-Type", "").startswith("application/json") else raw
         return Answer(response.status, int(response.getheader("X-Worker-Pid") or 0), body)
 
-    def answers_from_every_worker(self, path: str, timeout: float = 30.0) -> dict[int, Answer]:
-        """Requests until each worker has answered ``path`` once: worker pid -> its last answer."""
-        seen: dict[int, Answer] = {}
+    def answers(self, path: str, per_worker: int = 3, timeout: float = 30.0) -> list[Answer]:
+        """Requests until each worker has answered ``path`` at least ``per_worker`` times; every answer."""
+        seen: list[Answer] = []
         deadline = time.monotonic() + timeout
-        while len(seen) < self.workers:
+        while True:
+            counts = {pid: sum(a.pid == pid for a in seen) for pid in {a.pid for a in seen}}
+            if len(counts) >= self.workers and min(counts.values()) >= per_worker:
+                return seen
             if time.monotonic() > deadline:
-                raise self.proc.failure(f"{len(seen)} of {self.workers} workers answered {path} in {timeout:g}s")
-            answer = self.get(path)
-            seen[answer.pid] = answer
-        return seen
+                what = f"answers by worker {counts} to {path} in {timeout:g}s ({self.workers} workers)"
+                raise self.proc.failure(what)
+            seen.append(self.get(path))
 
 
 def command(kind: str, port: int, workers: int) -> list[str]:
