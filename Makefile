@@ -51,3 +51,8 @@ soak: $(STAMP)
 bench: $(STAMP)
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/tenant_registry_bench} \
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} $(BIN)/python -m benchmarks
+
+# make bench-http : requests/s of a view calling get_config beside the same view without it (gunicorn, 4 workers)
+bench-http: $(STAMP)
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/tenant_registry_bench} \
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} $(BIN)/python -m benchmarks.http
