@@ -64,6 +64,15 @@ def get_config(model: type[Model], tenant_id: str) -> dict[str, Any] | None:
     return _resolved(found)
 
 
+def from_local(model: type[Model], tenant_id: str) -> tuple[dict[str, Any] | None] | None:
+    """``get_config``'s answer as a 1-tuple from this process's L1, else None; no I/O (event loops)."""
+    local = None if tenant_id in conf.get("YAML_ONLY_TENANTS") else local_tier.current()
+    if local is None or written_in_transaction(tenant_id, router.db_for_write(model)):
+        return None
+    raw = local.get(tenant_id)
+    return None if raw is None else (_resolved(orjson.loads(raw)),)
+
+
 def _drop_corrupt(tenant_id: str) -> None:
     logger.warning("tenant %s: ignoring a corrupt or foreign cache entry; it will be replaced", tenant_id)
     cache.invalidate([tenant_id])
