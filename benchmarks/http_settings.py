@@ -6,3 +6,4 @@ from benchmarks.settings import *  # noqa: F403
 from benchmarks.settings import DATABASES
 
 DATABASES["default"]["CONN_MAX_AGE"] = 60
+ROOT_URLCONF = "benchmarks.http_urls"

@@ -8,6 +8,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("tenant-config/<str:tenant_id>/", views.tenant_config, name="tenant-config"),
     path("async/tenant-config/<str:tenant_id>/", views.atenant_config, name="atenant-config"),
-    path("plain/<str:tenant_id>/", views.plain, name="plain"),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]

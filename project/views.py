@@ -10,11 +10,8 @@ from django.http import Http404, HttpRequest, JsonResponse
 from tenant_registry.exceptions import InvalidTenantId
 from tenant_registry.models import Tenant
 
-# The size of a typical tenant config (3 KB), for the view that does not read the registry.
-PLAIN = {"client": {"name": "plain"}, "notes": ["x" * 60 for _ in range(48)]}
 
-
-def _answer(config: dict[str, object] | None) -> JsonResponse:
+def answer(config: dict[str, object] | None) -> JsonResponse:
     if config is None:
         raise Http404("no such tenant")
     response = JsonResponse(config)
@@ -24,18 +21,13 @@ def _answer(config: dict[str, object] | None) -> JsonResponse:
 
 def tenant_config(request: HttpRequest, tenant_id: str) -> JsonResponse:
     try:
-        return _answer(Tenant.objects.get_config(tenant_id))
+        return answer(Tenant.objects.get_config(tenant_id))
     except InvalidTenantId as exc:
         raise Http404(str(exc)) from exc
 
 
 async def atenant_config(request: HttpRequest, tenant_id: str) -> JsonResponse:
     try:
-        return _answer(await Tenant.objects.aget_config(tenant_id))
+        return answer(await Tenant.objects.aget_config(tenant_id))
     except InvalidTenantId as exc:
         raise Http404(str(exc)) from exc
-
-
-def plain(request: HttpRequest, tenant_id: str) -> JsonResponse:
-    """:func:`tenant_config` without the registry: the floor of the HTTP bench."""
-    return _answer({**PLAIN, "tenant": tenant_id})

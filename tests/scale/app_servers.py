@@ -88,5 +88,5 @@ def start_app(group: Group, kind: str, env: Mapping[str, str], workers: int = 2)
     full = {**os.environ, "DJANGO_SETTINGS_MODULE": "project.deploy_settings", "PYTHONPATH": str(REPO), **env}
     proc = group.add(Proc(kind, command(kind, port, workers), group.base / f"{kind}-{port}.log", env=full))
     server = AppServer(kind, port, workers, proc)
-    wait_until(lambda: server.get("/plain/probe/", timeout=1).status == 200, 60, proc, "HTTP answer")
+    wait_until(lambda: server.get("/tenant-config/probe/", timeout=1).status in (200, 404), 60, proc, "HTTP answer")
     return server

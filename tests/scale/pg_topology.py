@@ -14,7 +14,16 @@ import psycopg
 
 from .procs import Group, Proc, as_user, binary, free_port, run, wait_until
 
-BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+def _bin_dir() -> Path:
+    """PG_BIN, else the newest /usr/lib/postgresql/N/bin (Debian's layout)."""
+    if os.environ.get("PG_BIN"):
+        return Path(os.environ["PG_BIN"])
+    found = [p.parent for p in Path("/usr/lib/postgresql").glob("*/bin/initdb") if p.parent.parent.name.isdigit()]
+    return max(found, key=lambda p: int(p.parent.name), default=Path("/usr/lib/postgresql/15/bin"))
+
+
+BIN = _bin_dir()
 HINT = "apt-get install postgresql (or set PG_BIN to the folder of initdb, postgres and pg_basebackup)"
 USER = "postgres"
 APPLY_DELAY = "500ms"
