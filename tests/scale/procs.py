@@ -112,11 +112,11 @@ def wait_until(check: Callable[[], bool], timeout: float, proc: Proc | None, wha
     """Poll ``check`` (exceptions count as "not yet") until true; else a TopologyError with the server's output."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if proc is not None and not proc.running():
-            raise proc.failure(f"exited before {what}")
         with contextlib.suppress(Exception):
             if check():
                 return
+        if proc is not None and not proc.running():
+            raise proc.failure(f"exited before {what}")
         time.sleep(0.05)
     if proc is not None:
         raise proc.failure(f"no {what} within {timeout:g}s")

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from .procs import Group, Proc, binary, free_port, run, wait_until
 
@@ -29,6 +31,8 @@ def redis_server(group: Group, name: str, args: list[str], ping: dict[str, Any],
 
 
 def client(port: int, **options: Any) -> redis.Redis:
+    """A plain client of one server that tries once (redis-py would retry with back-off)."""
+    options.setdefault("retry", Retry(NoBackoff(), 0))
     return redis.Redis(host="127.0.0.1", port=port, socket_timeout=2, socket_connect_timeout=2, **options)
 
 
