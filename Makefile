@@ -1,5 +1,7 @@
 # make run  : demo on SQLite + a cache every process shares (REDIS_URL, else files) at http://127.0.0.1:8000/admin/
 # make test : the whole suite on PostgreSQL and Redis (DATABASE_URL / REDIS_URL override)
+# make test-scale: tests/scale (marked scale): starts its own Redis password/TLS/Sentinel/Cluster, a PostgreSQL
+#             replica and gunicorn/uvicorn servers on free loopback ports
 # make bench: the benchmark table (see benchmarks/__main__.py)
 PYTHON ?= python3
 VENV ?= .venv
@@ -9,7 +11,7 @@ PYTEST_ARGS ?=
 CHROMIUM ?= /usr/bin/chromium
 APT_GET ?= apt-get
 
-.PHONY: run test lint typecheck check clean soak bench chromium
+.PHONY: run test test-scale bench-http lint typecheck check clean soak bench chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +40,9 @@ chromium:
 	$(APT_GET) update -qq && DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y -qq chromium >/dev/null && \
 	[ -x "$(CHROMIUM)" ] || { echo "make test: $(APT_GET) install chromium did not provide $(CHROMIUM)" >&2; exit 1; }
 
+test-scale: $(STAMP)
+	DJANGO_SETTINGS_MODULE=project.test_settings $(BIN)/python -m pytest -m scale $(PYTEST_ARGS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -59,3 +64,8 @@ soak: $(STAMP)
 bench: $(STAMP)
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/tenant_registry_bench} \
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} $(BIN)/python -m benchmarks
+
+# make bench-http : requests/s of a view calling get_config beside the same view without it (gunicorn, 4 workers)
+bench-http: $(STAMP)
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/tenant_registry_bench} \
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} $(BIN)/python -m benchmarks.http

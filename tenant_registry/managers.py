@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from asgiref.sync import sync_to_async
 from django.apps import apps
-from django.db import IntegrityError, InterfaceError, OperationalError, models, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, models, router, transaction
 from django.db.models.functions import Replace, Upper
 
 from . import cache, conf, depth, read, revisions, schema, yaml_source
@@ -36,7 +36,11 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
         return read.get_config(self.model, validate_id(tenant_id))
 
     async def aget_config(self, tenant_id: str) -> dict[str, Any] | None:
-        """:meth:`get_config` for async code: the same read, run in Django's sync thread."""
+        """:meth:`get_config` for async code: an in-process hit answers at once; any other read runs
+        in Django's sync thread."""
+        hit = read.from_local(self.model, validate_id(tenant_id))
+        if hit is not None:
+            return hit[0]
         return await sync_to_async(self.get_config)(tenant_id)
 
     def save_config(
@@ -62,12 +66,17 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
         if status is not None and status not in STATUSES:
             raise InvalidConfig(f"tenant {tenant_id}: status must be one of {', '.join(STATUSES)}, got {status!r}")
         try:
-            with transaction.atomic(using=self.db):
+            with transaction.atomic(using=self._write_db()):
                 return self._upsert(tenant_id, config, name, status, expected_version)
         except IntegrityError as exc:
             raise TenantConflict(self._conflict_message(tenant_id)) from exc
         except (OperationalError, InterfaceError) as exc:
             raise RegistryUnavailable(f"tenant {tenant_id}: not saved, the database is unavailable ({exc})") from exc
+
+    def _write_db(self) -> str:
+        """Where a write goes: the alias of ``db_manager(alias)``, else the router's write database
+        (``self.db`` is the read database, perhaps a replica)."""
+        return self._db or router.db_for_write(self.model, **self._hints)
 
     def _upsert(
         self, tenant_id: str, config: dict[str, Any], name: str | None, status: str | None, expected: int | None

@@ -25,6 +25,7 @@ else:
 
 class TenantQuerySet(_QuerySet):
     def update(self, **kwargs: Any) -> int:
+        self._for_write = True  # as Django's own write methods do: self.db is now the write database
         config = kwargs.get("config")
         if isinstance(config, dict):
             # Refused before the transaction, so a caller's own transaction stays usable.
@@ -53,6 +54,7 @@ class TenantQuerySet(_QuerySet):
         for obj in objs:
             obj.strip_secrets(owners)
         ids = [obj.pk for obj in objs]
+        self._for_write = True
         with transaction.atomic(using=self.db, savepoint=False):
             existing = (
                 set(self._plain().filter(pk__in=ids).values_list("pk", flat=True))
@@ -67,6 +69,7 @@ class TenantQuerySet(_QuerySet):
 
     def bulk_update(self, objs: Iterable[Tenant], fields: Iterable[str], *args: Any, **kwargs: Any) -> int:
         objs = list(objs)
+        self._for_write = True
         owners = memoised(self.model.objects.prefix_owners)
         for obj in objs:
             obj.strip_secrets(owners)

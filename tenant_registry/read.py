@@ -27,7 +27,7 @@ def get_config(model: type[Model], tenant_id: str) -> dict[str, Any] | None:
     """``tenant_id`` must already be validated."""
     if tenant_id in conf.get("YAML_ONLY_TENANTS"):
         return from_yaml_only(tenant_id)
-    using = router.db_for_read(model)
+    using = router.db_for_write(model)  # the primary: a replica may still hold a row older than the last save
     if written_in_transaction(tenant_id, using):
         return _finish(tenant_id, load(model, tenant_id, using)[0])
     local = local_tier.current()
@@ -62,6 +62,15 @@ def get_config(model: type[Model], tenant_id: str) -> dict[str, Any] | None:
     if local is not None:
         _keep(local, tenant_id, raw, generation, found)
     return _resolved(found)
+
+
+def from_local(model: type[Model], tenant_id: str) -> tuple[dict[str, Any] | None] | None:
+    """``get_config``'s answer as a 1-tuple from this process's L1, else None; no I/O (event loops)."""
+    local = None if tenant_id in conf.get("YAML_ONLY_TENANTS") else local_tier.current()
+    if local is None or written_in_transaction(tenant_id, router.db_for_write(model)):
+        return None
+    raw = local.get(tenant_id)
+    return None if raw is None else (_resolved(orjson.loads(raw)),)
 
 
 def _drop_corrupt(tenant_id: str) -> None:
