@@ -15,11 +15,13 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
 from django.utils.safestring import SafeString
 
-from . import admin_files, admin_history, cache, exporter, revisions, schema
+from . import admin_files, admin_history, cache, revisions
 from .admin_display import cache_label, effective_html, file_badge, file_state
+from .documents import schema
 from .exceptions import TenantRegistryError
 from .forms import TenantForm
 from .models import Tenant
+from .yaml import exporter
 
 if TYPE_CHECKING:
     _ModelAdmin = admin.ModelAdmin[Tenant]

@@ -13,9 +13,10 @@ import orjson
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from . import cache, effective, yaml_source
+from . import cache, effective
 from .exceptions import TenantRegistryError
 from .models import Tenant
+from .yaml import tenant_files
 
 SHOWN = {"missing": "not set", "set": "set, hidden"}
 _ABSENT = object()
@@ -107,13 +108,13 @@ class FileState:
 
 def file_state(tenant_id: str) -> FileState:
     """The tenant's YAML file: where it is, when it changed, and whether it parses (with the line if not)."""
-    expected = yaml_source.config_dir() / f"{tenant_id}{yaml_source.SUFFIX}"
+    expected = tenant_files.config_dir() / f"{tenant_id}{tenant_files.SUFFIX}"
     try:
-        path = yaml_source.tenant_file(tenant_id)
+        path = tenant_files.tenant_file(tenant_id)
         if path is None:
             return FileState(expected, None, f"{expected} does not exist")
         modified = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
-        doc = yaml_source.load_file(path)
+        doc = tenant_files.load_file(path)
     except (TenantRegistryError, OSError, RecursionError) as exc:
         return FileState(expected, None, str(exc) or "nesting is too deep")
     client = doc.get("client")

@@ -14,9 +14,10 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from . import conf, yaml_source
+from . import conf
 from .admin_display import badge, effective_html, file_badge, file_state
 from .models import Tenant
+from .yaml import tenant_files
 
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin
@@ -27,7 +28,7 @@ FILE_ONLY = "yaml-only"
 def file_only_ids() -> list[str]:
     """YAML-only tenants, and files without a database row (get_config reads both from the file)."""
     yaml_only = conf.get("YAML_ONLY_TENANTS")
-    ids = set(yaml_source.yaml_tenant_ids()) | set(yaml_only)
+    ids = set(tenant_files.yaml_tenant_ids()) | set(yaml_only)
     rows = set(Tenant.objects.filter(pk__in=ids).values_list("pk", flat=True))
     return sorted(i for i in ids if i in yaml_only or i not in rows)
 
@@ -35,7 +36,7 @@ def file_only_ids() -> list[str]:
 def is_file_only(tenant_id: str) -> bool:
     if tenant_id in conf.get("YAML_ONLY_TENANTS"):
         return True
-    return not Tenant.objects.filter(pk=tenant_id).exists() and tenant_id in yaml_source.yaml_tenant_ids()
+    return not Tenant.objects.filter(pk=tenant_id).exists() and tenant_id in tenant_files.yaml_tenant_ids()
 
 
 class SourceFilter(admin.SimpleListFilter):

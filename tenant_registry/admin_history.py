@@ -12,7 +12,8 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from . import diffs, revisions
+from . import revisions
+from .documents import diffs
 from .exceptions import TenantRegistryError
 from .models import Tenant
 

@@ -12,9 +12,11 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.db import DatabaseError, router
 
-from . import conf, env_access, schema, secrets, yaml_source
+from . import conf
+from .documents import env_access, schema, secrets
 from .exceptions import SchemaFileError, TenantRegistryError
 from .ids import env_prefix
+from .yaml import tenant_files
 
 LOCMEM = "django.core.cache.backends.locmem.LocMemCache"
 DJANGO_REDIS = "django.core.cache.backends.redis.RedisCache"
@@ -165,10 +167,10 @@ def schema_messages(path: Path) -> list[CheckMessage]:
 @_after_e001
 def check_yaml_secrets(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     messages: list[CheckMessage] = []
-    for tenant_id in yaml_source.yaml_tenant_ids():
-        path = yaml_source.config_dir() / f"{tenant_id}{yaml_source.SUFFIX}"
+    for tenant_id in tenant_files.yaml_tenant_ids():
+        path = tenant_files.config_dir() / f"{tenant_id}{tenant_files.SUFFIX}"
         try:
-            doc = yaml_source.load_file(path)
+            doc = tenant_files.load_file(path)
         except TenantRegistryError:
             continue  # unreadable files are reported by import_tenants and on read, with their line
         messages.extend(secret_messages(tenant_id, str(path), doc))
@@ -179,7 +181,7 @@ def check_yaml_secrets(app_configs: Any = None, **kwargs: Any) -> list[CheckMess
 
 def reference_messages(tenant_id: str, where: str, config: dict[str, Any]) -> list[CheckMessage]:
     """W008: a file that import_tenants would write to the database, with references it would refuse."""
-    owners = {env_prefix(other): other for other in yaml_source.yaml_tenant_ids()}
+    owners = {env_prefix(other): other for other in tenant_files.yaml_tenant_ids()}
     problems = env_access.reference_problems(
         tenant_id, config, lambda prefixes: {p: owners[p] for p in prefixes if p in owners}
     )

@@ -9,11 +9,12 @@ from typing import Any
 from django.db import router
 from django.db.models import Model
 
-from . import conf, entry, env_access, read
+from . import conf, entry, read
+from .documents import env_access
+from .documents.interpolation import reference_name
+from .documents.masking import env_value_paths, mask_secrets, mask_value
+from .documents.secrets import KeyPath, dotted, env_lookup, secret_scalars
 from .ids import env_prefix
-from .interpolation import reference_name
-from .masking import env_value_paths, mask_secrets, mask_value
-from .secrets import KeyPath, dotted, env_lookup, secret_scalars
 
 LABELS = {"tenant": "tenant variable", "global": "global variable", "missing": "missing"}
 

@@ -15,10 +15,10 @@ from typing import Any
 
 import orjson
 
-from . import env_access, secret_keys, secrets
-from .environ import environ
+from .documents import env_access, secret_keys, secrets
+from .documents.environ import environ
+from .documents.interpolation import Path, expression_paths, interpolate_at
 from .exceptions import InterpolationError
-from .interpolation import Path, expression_paths, interpolate_at
 
 logger = logging.getLogger("tenant_registry")
 _warned: set[tuple[str, str]] = set()

@@ -9,12 +9,13 @@ from django import forms
 from django.db import models, transaction
 from django.db.models.functions import Replace, Upper
 
-from . import conf, depth
+from . import conf
+from .documents import depth
+from .documents.secrets import dotted, literal_secrets
 from .exceptions import InvalidConfig
 from .ids import env_prefix
 from .managers import clean_config
 from .models import Tenant
-from .secrets import dotted, literal_secrets
 
 LITERAL_HINT = (
     'Literal secret values are not stored: %(paths)s. Write a reference such as "${OPENAI_API_KEY}" '

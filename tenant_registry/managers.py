@@ -15,12 +15,14 @@ from django.apps import apps
 from django.db import IntegrityError, InterfaceError, OperationalError, models, router, transaction
 from django.db.models.functions import Replace, Upper
 
-from . import cache, conf, depth, read, revisions, schema, yaml_source
-from .env_access import PrefixOwners, check_references
+from . import cache, conf, read, revisions
+from .documents import depth, schema
+from .documents.env_access import PrefixOwners, check_references
+from .documents.secrets import strip
 from .exceptions import InvalidConfig, RegistryUnavailable, TenantConflict, YamlOnlyTenant
 from .ids import env_prefix, validate_id
 from .queryset import TenantQuerySet
-from .secrets import strip
+from .yaml import tenant_files
 
 if TYPE_CHECKING:
     from .models import Tenant
@@ -60,7 +62,7 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
         tenant_id = validate_id(tenant_id)
         if tenant_id in conf.get("YAML_ONLY_TENANTS"):
             raise YamlOnlyTenant(
-                f"tenant {tenant_id} is YAML-only: edit {yaml_source.config_dir()}/{tenant_id}.yaml instead"
+                f"tenant {tenant_id} is YAML-only: edit {tenant_files.config_dir()}/{tenant_id}.yaml instead"
             )
         config = clean_config(tenant_id, config)
         if status is not None and status not in STATUSES:
@@ -127,7 +129,7 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
             .values_list("_prefix", "pk")
         )
         owners = {prefix + "_": pk for prefix, pk in rows}
-        files = _yaml_prefixes(str(yaml_source.config_dir()), _mtime(yaml_source.config_dir()))
+        files = _yaml_prefixes(str(tenant_files.config_dir()), _mtime(tenant_files.config_dir()))
         return {**{p: files[p] for p in wanted if p in files}, **owners}
 
     def list_tenants(self, include_yaml: bool = True) -> list[str]:
@@ -137,7 +139,7 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
         except (OperationalError, InterfaceError) as exc:
             raise RegistryUnavailable(f"cannot list tenants: the database is unavailable ({exc})") from exc
         if include_yaml:
-            ids.update(yaml_source.yaml_tenant_ids())
+            ids.update(tenant_files.yaml_tenant_ids())
         return sorted(ids)
 
     def invalidate(self, tenant_id: str) -> None:
@@ -153,13 +155,13 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
     def _known_ids(self) -> Iterator[str]:
         """Every id that may have an entry; read lazily, only by stores that cannot scan."""
         yield from self.values_list("pk", flat=True)
-        yield from yaml_source.yaml_tenant_ids()
+        yield from tenant_files.yaml_tenant_ids()
 
 
 @lru_cache(maxsize=4)
 def _yaml_prefixes(directory: str, mtime: int) -> dict[str, str]:
     """Environment prefixes of the YAML files, kept while the folder is unchanged (its mtime)."""
-    return {env_prefix(tenant_id): tenant_id for tenant_id in yaml_source.yaml_tenant_ids()}
+    return {env_prefix(tenant_id): tenant_id for tenant_id in tenant_files.yaml_tenant_ids()}
 
 
 def _mtime(directory: Path) -> int:

@@ -8,14 +8,14 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Replace, Upper
 
-from .depth import check_doc
-from .env_access import PrefixOwners, check_references
+from .documents.depth import check_doc
+from .documents.env_access import PrefixOwners, check_references
+from .documents.secrets import strip
 from .exceptions import InvalidConfig
 from .fields import OrderedJSONField
 from .ids import ID_HELP, ID_RE
 from .managers import TenantManager
 from .revisions import TenantHistory
-from .secrets import strip
 
 
 class Tenant(models.Model):

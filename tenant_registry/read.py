@@ -10,12 +10,13 @@ import orjson
 from django.db import InterfaceError, OperationalError, connections, router
 from django.db.models import Model
 
-from . import cache, conf, entry, local_tier, locks, yaml_source
+from . import cache, conf, entry, local_tier, locks
 from .exceptions import ConfigFileError, RegistryUnavailable
 from .invalidation import written_in_transaction
 from .l1 import LocalCache
 from .singleflight import SingleFlight
 from .snapshots import fill_is_safe
+from .yaml import tenant_files
 
 logger = logging.getLogger("tenant_registry")
 MISSING = "missing"
@@ -83,10 +84,10 @@ def _keep(local: LocalCache, tenant_id: str, raw: bytes, generation: int, found:
 
 
 def from_yaml_only(tenant_id: str) -> dict[str, Any] | None:
-    path = yaml_source.tenant_file(tenant_id)
+    path = tenant_files.tenant_file(tenant_id)
     if path is None:
         return None
-    raw = yaml_source.load_built(path, lambda doc: entry.encode(tenant_id, "yaml", "active", doc))
+    raw = tenant_files.load_built(path, lambda doc: entry.encode(tenant_id, "yaml", "active", doc))
     return _finish(tenant_id, raw, where=str(path))
 
 
@@ -105,7 +106,7 @@ def _describe(found: dict[str, Any]) -> str:
     """How messages name a tenant: with its file when the config came from one."""
     tenant_id = found["t"]
     if found["src"] == "yaml":
-        return f"tenant {tenant_id} ({yaml_source.config_dir() / f'{tenant_id}.yaml'})"
+        return f"tenant {tenant_id} ({tenant_files.config_dir() / f'{tenant_id}.yaml'})"
     return f"tenant {tenant_id}"
 
 
@@ -218,13 +219,13 @@ def _load(model: type[Model], tenant_id: str, using: str) -> tuple[bytes, bool, 
 
 
 def _yaml_doc(tenant_id: str, *, required: bool) -> dict[str, Any] | None:
-    path = yaml_source.tenant_file(tenant_id)
+    path = tenant_files.tenant_file(tenant_id)
     if path is None:
         if required:
-            expected = yaml_source.config_dir() / f"{tenant_id}{yaml_source.SUFFIX}"
+            expected = tenant_files.config_dir() / f"{tenant_id}{tenant_files.SUFFIX}"
             raise ConfigFileError(f"tenant {tenant_id}: config_source is yaml but {expected} does not exist")
         return None
-    return yaml_source.load_file(path)
+    return tenant_files.load_file(path)
 
 
 def _select(model: type[Model], tenant_id: str, using: str) -> tuple[str, str, Any] | None:

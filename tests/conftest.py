@@ -13,7 +13,8 @@ import redis
 from django.conf import settings as django_settings
 
 from tenant_registry import cache as registry_cache
-from tenant_registry import conf, fills, local_tier, yaml_source
+from tenant_registry import conf, fills, local_tier
+from tenant_registry.yaml import tenant_files
 
 from .services import START_POSTGRES, START_REDIS, HungServer, ReaderProcess, RedisServer, SettledRedis, running_redis
 
@@ -80,7 +81,7 @@ def _reset_registry() -> None:
     with registry_cache._pending_lock:
         registry_cache._pending.clear()
         registry_cache._pending_all = False
-    yaml_source.clear_parse_cache()
+    tenant_files.clear_parse_cache()
 
 
 def _drop_keys(prefix: str) -> None:

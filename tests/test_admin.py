@@ -12,9 +12,9 @@ import pytest
 import yaml
 
 from tenant_registry import cache
+from tenant_registry.documents.masking import mask_secrets, mask_value
 from tenant_registry.exceptions import TenantConflict
 from tenant_registry.forms import PrettyJSONField
-from tenant_registry.masking import mask_secrets, mask_value
 from tenant_registry.models import Tenant
 
 from .admin_urls import change, changelist, form_data, history, restore

@@ -549,13 +549,13 @@ def test_tenant_cache_clear_fails_when_the_cache_is_down(redis_server: Any, use_
     ],
 )
 def test_mask_value(value: object, shown: str) -> None:
-    from tenant_registry.masking import mask_value
+    from tenant_registry.documents.masking import mask_value
 
     assert mask_value(value) == shown
 
 
 def test_mask_secrets_masks_secret_keys_and_secret_env_paths_only(registry_config: Callable[..., None]) -> None:
-    from tenant_registry.masking import mask_secrets
+    from tenant_registry.documents.masking import mask_secrets
 
     registry_config(SECRET_ENV={"vendor.credential": "VENDOR_CREDENTIAL"})
     config = {

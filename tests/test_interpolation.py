@@ -1,7 +1,7 @@
 import pytest
 
+from tenant_registry.documents.interpolation import interpolate, interpolate_string, reference_name
 from tenant_registry.exceptions import InterpolationError
-from tenant_registry.interpolation import interpolate, interpolate_string, reference_name
 
 ENV = {"SET": "value", "EMPTY": ""}
 

@@ -15,8 +15,9 @@ from django.db import connection, connections, transaction
 from django.urls import reverse
 
 from tenant_registry import cache as registry_cache
-from tenant_registry import fills, importer
+from tenant_registry import fills
 from tenant_registry.models import Tenant
+from tenant_registry.yaml import importer
 
 from .faults import TableQueries, in_thread, run_elsewhere, store, wait_until
 from .services import HungServer

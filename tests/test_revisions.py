@@ -9,7 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from tenant_registry import cache, diffs, revisions
+from tenant_registry import cache, revisions
+from tenant_registry.documents import diffs
 from tenant_registry.models import Tenant
 
 from .admin_urls import change, form_data, history, restore

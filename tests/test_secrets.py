@@ -1,6 +1,7 @@
 import pytest
 
-from tenant_registry import fills, secrets
+from tenant_registry import fills
+from tenant_registry.documents import secrets
 from tenant_registry.ids import env_prefix
 from tenant_registry.models import Tenant
 

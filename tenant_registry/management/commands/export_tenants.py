@@ -6,10 +6,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 
-from tenant_registry import exporter
 from tenant_registry.exceptions import TenantRegistryError
 from tenant_registry.ids import validate_id
 from tenant_registry.models import Tenant
+from tenant_registry.yaml import exporter
 
 
 class Command(BaseCommand):

@@ -7,8 +7,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 
-from tenant_registry import importer
 from tenant_registry.exceptions import TenantRegistryError
+from tenant_registry.yaml import importer
 
 PROGRESS_FROM = 200  # files; shorter imports finish before a progress line would help
 PROGRESS_EVERY = 100

@@ -14,9 +14,10 @@ from typing import Any
 
 import yaml
 
-from . import secrets, yaml_source
-from .models import Tenant
-from .yaml_loader import CORE_RESOLVERS
+from ..documents import secrets
+from ..models import Tenant
+from . import tenant_files
+from .loader import CORE_RESOLVERS
 
 META = "_meta"
 _BaseDumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -53,9 +54,9 @@ def document_and_stripped(tenant: Tenant) -> tuple[dict[str, Any], list[str]]:
     left out either way, and their paths returned."""
     config: Any = tenant.config
     if tenant.config_source == Tenant.Source.YAML:
-        path = yaml_source.tenant_file(tenant.pk)
+        path = tenant_files.tenant_file(tenant.pk)
         if path is not None:
-            config = yaml_source.load_file(path)
+            config = tenant_files.load_file(path)
     config = {k: v for k, v in config.items() if k != META} if isinstance(config, dict) else {}
     config, stripped = secrets.strip(config)
     meta = {"name": tenant.name, "status": tenant.status, "config_source": tenant.config_source}
@@ -77,7 +78,7 @@ def to_yaml(doc: dict[str, Any]) -> str:
 def write(directory: Path, tenant_id: str, text: str) -> Path:
     """Write ``<directory>/<tenant_id>.yaml`` atomically (a reader never sees half a file)."""
     directory.mkdir(parents=True, exist_ok=True)
-    target = directory / f"{tenant_id}{yaml_source.SUFFIX}"
+    target = directory / f"{tenant_id}{tenant_files.SUFFIX}"
     handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{tenant_id}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
@@ -94,5 +95,5 @@ def to_zip(exports: Iterable[Export]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for item in exports:
-            archive.writestr(f"{item.tenant_id}{yaml_source.SUFFIX}", item.text)
+            archive.writestr(f"{item.tenant_id}{tenant_files.SUFFIX}", item.text)
     return buffer.getvalue()

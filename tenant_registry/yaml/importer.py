@@ -13,12 +13,14 @@ from typing import Any
 
 from django.db import transaction
 
-from . import conf, diffs, revisions, schema, secrets, yaml_source
-from .env_access import PrefixOwners, memoised
-from .exceptions import ConfigFileError, InvalidTenantId
-from .ids import env_prefix, validate_id
-from .managers import STATUSES, clean_config
-from .models import Tenant
+from .. import conf, revisions
+from ..documents import diffs, schema, secrets
+from ..documents.env_access import PrefixOwners, memoised
+from ..exceptions import ConfigFileError, InvalidTenantId
+from ..ids import env_prefix, validate_id
+from ..managers import STATUSES, clean_config
+from ..models import Tenant
+from . import tenant_files
 
 WRITES = ("created", "updated")
 BATCH_SIZE = 1000
@@ -93,10 +95,10 @@ class Plan:
 
 def files_to_import(paths: Sequence[Path]) -> list[Path]:
     if not paths:
-        paths = [yaml_source.config_dir()]
+        paths = [tenant_files.config_dir()]
     found: list[Path] = []
     for path in paths:
-        found.extend(sorted(path.glob(f"*{yaml_source.SUFFIX}")) if path.is_dir() else [path])
+        found.extend(sorted(path.glob(f"*{tenant_files.SUFFIX}")) if path.is_dir() else [path])
     return found
 
 
@@ -164,7 +166,7 @@ def _plan_file(path: Path, stored: dict[str, Stored], only_new: bool, references
     current = stored.get(tenant_id)
     if only_new and current is not None:
         return Planned(tenant_id, path, "skipped", reason="already in the database")
-    raw = yaml_source.load_file(path)
+    raw = tenant_files.load_file(path)
     meta = _meta(raw.get("_meta") or {}, f"{path}: tenant {tenant_id}")
     config, stripped = secrets.strip(clean_config(tenant_id, raw, references))
     client = config.get("client")
@@ -174,8 +176,8 @@ def _plan_file(path: Path, stored: dict[str, Stored], only_new: bool, references
     if name is not None and len(name) > NAME_MAX:
         raise ConfigFileError(f"{path}: tenant {tenant_id}: {named} is longer than {NAME_MAX} characters")
     item = Planned(tenant_id, path, "created", config, name, meta.get("status"), meta.get("config_source", "database"))
-    if item.keeps_config and yaml_source.tenant_file(tenant_id) is None:
-        expected = yaml_source.config_dir() / f"{tenant_id}{yaml_source.SUFFIX}"
+    if item.keeps_config and tenant_files.tenant_file(tenant_id) is None:
+        expected = tenant_files.config_dir() / f"{tenant_id}{tenant_files.SUFFIX}"
         raise ConfigFileError(f"{path}: tenant {tenant_id}: _meta.config_source is yaml but {expected} does not exist")
     item.stripped, item.stored = stripped, current
     if current is not None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from .exceptions import ConfigFileError
+from ..exceptions import ConfigFileError
 
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_NODES = 100_000

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from .exceptions import InterpolationError
+from ..exceptions import InterpolationError
 
 Path = tuple[str | int, ...]
 OnMissing = Callable[[str], None]

@@ -18,10 +18,10 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
-from . import conf
+from .. import conf
+from ..exceptions import InterpolationError, InvalidConfig
+from ..ids import env_prefix
 from .environ import environ
-from .exceptions import InterpolationError, InvalidConfig
-from .ids import env_prefix
 from .interpolation import expression_paths, parse, variables
 from .secrets import dotted
 

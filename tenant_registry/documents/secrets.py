@@ -7,9 +7,9 @@ from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
-from . import conf
+from .. import conf
+from ..ids import env_prefix
 from .environ import environ as live_environ
-from .ids import env_prefix
 from .interpolation import is_pure_reference, reference_name
 from .secret_keys import is_secret_key
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from . import conf
-from .exceptions import InvalidConfig
+from .. import conf
+from ..exceptions import InvalidConfig
 from .secrets import dotted
 
 # A whole string literal (escapes included; an unterminated one runs to the end of its line), or a bracket.

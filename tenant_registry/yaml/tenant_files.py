@@ -7,10 +7,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import conf
-from .exceptions import ConfigFileError
-from .ids import ID_RE, validate_id
-from .yaml_loader import parse
+from .. import conf
+from ..exceptions import ConfigFileError
+from ..ids import ID_RE, validate_id
+from .loader import parse
 
 SUFFIX = ".yaml"
 _built: dict[Path, tuple[tuple[int, int, int], bytes]] = {}

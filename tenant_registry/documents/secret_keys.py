@@ -16,7 +16,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from . import conf
+from .. import conf
 
 QUALIFIERS = frozenset({"key", "access", "value"})
 _BOUNDARY = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from . import conf, env_access
+from .. import conf
+from ..exceptions import InterpolationError
+from . import env_access
 from .environ import environ
-from .exceptions import InterpolationError
 from .interpolation import interpolate_string, reference_name
 from .secret_keys import is_secret_key
 from .secrets import KeyPath, walk
