@@ -5,10 +5,12 @@ choice, so prices like "$5" in prompts are safe); inside one it expands as in Co
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 
 import pytest
+from django.core.management import call_command
 
 from tenant_registry.exceptions import InterpolationError
 from tenant_registry.models import Tenant
@@ -152,3 +154,18 @@ def test_messages_for_a_database_miss_served_from_a_file_name_the_file(config_di
     Tenant.objects.invalidate("tn_g7h8i9")
     with pytest.raises(InterpolationError, match=rf"tenant tn_g7h8i9 \({path}\): at prompts.a: required variable"):
         Tenant.objects.get_config("tn_g7h8i9")
+
+
+def test_the_import_names_a_required_variable_that_is_unset(db, config_dir, monkeypatch):
+    monkeypatch.delenv("TN_G7H8I9_WEBHOOK", raising=False)
+    path = config_dir / "tn_g7h8i9.yaml"
+    path.write_text("client:\n  name: G\nhooks:\n  url: ${TN_G7H8I9_WEBHOOK:?ask ops for the hook}\n")
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_tenants", str(path), stdout=out, stderr=err)
+    assert out.getvalue().splitlines()[-1] == "Imported: 1 created, 0 updated, 0 unchanged, 0 skipped, 0 failed."
+    assert err.getvalue() == (
+        f"warning: {path}: tenant tn_g7h8i9: hooks.url: required variable TN_G7H8I9_WEBHOOK is missing a value: "
+        "ask ops for the hook (get_config fails until it is set)\n"
+    )
+    monkeypatch.setenv("TN_G7H8I9_WEBHOOK", "https://hooks.example/g")
+    assert Tenant.objects.get_config("tn_g7h8i9")["hooks"]["url"] == "https://hooks.example/g"

@@ -22,7 +22,7 @@ from .. import conf
 from ..exceptions import InterpolationError, InvalidConfig
 from ..ids import env_prefix
 from .environ import environ
-from .interpolation import expression_paths, parse, variables
+from .interpolation import expression_paths, interpolate_string, parse, variables
 from .secrets import dotted
 
 # Given candidate prefixes (``A_``, ``A_B_``, ...), the tenants that own them: prefix -> id.
@@ -103,6 +103,22 @@ def _refusal(tenant_id: str, name: str, owners: PrefixOwners) -> str | None:
         if owner != tenant_id and (len(prefix) > len(own) or not mine):
             return f"belongs to tenant {owner} (another tenant's variables are never readable)"
     return None
+
+
+def unresolvable(tenant_id: str, config: Any) -> list[str]:
+    """``<key path>: <why>`` for each expression a database tenant's read would fail on now
+    (a required variable unset, or one it may not read)."""
+    env = TenantEnviron(tenant_id)
+    problems: list[str] = []
+    for path in expression_paths(config):
+        value = config
+        for step in path:
+            value = value[step]
+        try:
+            interpolate_string(value, env)
+        except InterpolationError as exc:
+            problems.append(f"{dotted(path)}: {exc}")
+    return problems
 
 
 class TenantEnviron(Mapping[str, str]):

@@ -7,90 +7,27 @@ prune), so anything that must happen per written tenant (history rows, audit) be
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.db import transaction
 
 from .. import conf, revisions
-from ..documents import diffs, schema, secrets
-from ..documents.env_access import PrefixOwners, memoised
+from ..documents import schema, secrets
+from ..documents.env_access import PrefixOwners, memoised, unresolvable
 from ..exceptions import ConfigFileError, InvalidTenantId
 from ..ids import env_prefix, validate_id
 from ..managers import STATUSES, clean_config
 from ..models import Tenant
 from . import tenant_files
+from .plan import Plan, Planned, Stored
 
-WRITES = ("created", "updated")
 BATCH_SIZE = 1000
 UPDATED_FIELDS = ("name", "status", "config", "config_source", "version", "updated_at")
 META_FIELDS = {"name": None, "status": STATUSES, "config_source": tuple(Tenant.Source.values)}
 Progress = Callable[[int, int], None]
 NAME_MAX: int = Tenant._meta.get_field("name").max_length  # type: ignore[assignment]
-
-
-@dataclass(frozen=True)
-class Stored:
-    name: str
-    status: str
-    source: str
-    config: Any
-
-
-@dataclass
-class Planned:
-    tenant_id: str
-    path: Path
-    action: str  # created, updated, unchanged, skipped
-    config: dict[str, Any] = field(default_factory=dict)
-    name: str | None = None  # None: keep the stored name
-    status: str | None = None  # None: keep the stored status (active on create)
-    source: str = "database"
-    stripped: list[str] = field(default_factory=list)
-    stored: Stored | None = None
-    reason: str = ""
-
-    @property
-    def keeps_config(self) -> bool:
-        """A row that serves its CONFIG_DIR file keeps its config column as it is."""
-        return self.source == "yaml"
-
-    def changes(self) -> list[str]:
-        """Key-path lines ``path: old -> new`` (secrets masked); empty unless created or updated."""
-        if self.action not in WRITES:
-            return []
-        old = self.stored or Stored("", "", "", {})
-        found = diffs.field_changes("config_source", old.source, self.source) if self.stored else []
-        for name, new in (("name", self.name), ("status", self.status)):
-            if new is not None and self.stored is not None:
-                found += diffs.field_changes(name, getattr(old, name), new)
-        if not self.keeps_config:
-            found += diffs.config_changes(old.config if isinstance(old.config, dict) else {}, self.config)
-        return [diffs.line(c) for c in found]
-
-    def same_as_stored(self) -> bool:
-        row = self.stored
-        return (
-            row is not None
-            and row.source == self.source
-            and self.name in (None, row.name)
-            and self.status in (None, row.status)
-            and (self.keeps_config or diffs.same(row.config, self.config))
-        )
-
-
-@dataclass
-class Plan:
-    items: list[Planned] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    prune: list[str] = field(default_factory=list)
-
-    def count(self, action: str) -> int:
-        return sum(1 for item in self.items if item.action == action)
-
-    def writes(self) -> list[Planned]:
-        return [item for item in self.items if item.action in WRITES]
 
 
 def files_to_import(paths: Sequence[Path]) -> list[Path]:
@@ -121,6 +58,12 @@ def plan(
     for done, path in enumerate(files, 1):
         try:
             item = _plan_file(path, stored, only_new, references)
+            if item.action != "skipped" and not item.keeps_config:
+                where = f"{path}: tenant {item.tenant_id}"
+                result.warnings += [
+                    f"{where}: {p} (get_config fails until it is set)"
+                    for p in unresolvable(item.tenant_id, item.config)
+                ]
             if item.action != "skipped":
                 owners.claim(item.tenant_id, path)
             result.items.append(item)

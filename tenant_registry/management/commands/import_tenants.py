@@ -9,6 +9,7 @@ from django.db import DatabaseError
 
 from tenant_registry.exceptions import TenantRegistryError
 from tenant_registry.yaml import importer
+from tenant_registry.yaml.plan import Plan
 
 PROGRESS_FROM = 200  # files; shorter imports finish before a progress line would help
 PROGRESS_EVERY = 100
@@ -69,13 +70,15 @@ class Command(BaseCommand):
             counts.append(f"{len(result.prune)} deactivated")
         verb = "Would import" if dry_run else "Imported"
         self.stdout.write(f"{verb}: {', '.join(counts)}, {len(result.errors)} failed.")
+        for warning in result.warnings:
+            self.stderr.write(f"warning: {warning}")
         if result.errors:
             for error in result.errors:
                 self.stderr.write(f"error: {error}")
             done = "checked" if dry_run else "imported"
             raise CommandError(f"{len(result.errors)} file(s) could not be imported; the others were {done}.")
 
-    def _report(self, result: importer.Plan, would: str, show_diff: bool) -> None:
+    def _report(self, result: Plan, would: str, show_diff: bool) -> None:
         for item in result.items:
             note = f" ({item.reason})" if item.reason else ""
             if item.stripped:
