@@ -13,9 +13,10 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import QuerySet
 
-from tenant_registry import cache, importer
+from tenant_registry import cache
 from tenant_registry.cache.stores.redis import escape_glob
 from tenant_registry.models import Tenant
+from tenant_registry.yaml import importer
 
 from .data import make_config
 

@@ -26,4 +26,5 @@ TENANT_REGISTRY = {
     "KEY_PREFIX": "tenant_config:",
     "CONFIG_DIR": os.environ.get("TR_BENCH_CONFIG_DIR") or None,
     "YAML_ONLY_TENANTS": ("bench-yaml-3kb", "bench-yaml-64kb"),
+    "ENV_ALLOW": {"ESCALATION_NUMBER": "public"},
 }

@@ -9,7 +9,7 @@ import dj_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "demo-only-not-secret")
-DEBUG = os.environ.get("DJANGO_DEBUG", "1") == "1"
+DEBUG = os.environ.get("DJANGO_DEBUG", "0") == "1"
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 
 INSTALLED_APPS = [
@@ -68,10 +68,18 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    SILENCED_SYSTEM_CHECKS = ["tenant_registry.W002"]
+    # A directory every process of the demo shares, so `manage.py tenant_cache clear` reaches the server's cache.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": os.environ.get("DJANGO_CACHE_DIR", str(BASE_DIR / "project" / "cache")),
+        }
+    }
 
-TENANT_REGISTRY: dict[str, object] = {}
+# What the database tenants of configs/ read besides their own TN_..._ variables and SECRET_ENV's.
+TENANT_REGISTRY: dict[str, object] = {
+    "ENV_ALLOW": {"OPENAI_KEY_CAPECOAST": "masked", "ESCALATION_NUMBER": "public"},
+}
 
 AUTH_PASSWORD_VALIDATORS: list[dict[str, str]] = []
 LANGUAGE_CODE = "en-us"

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-from itertools import pairwise
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.template.response import TemplateResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
-from django.utils.html import format_html, format_html_join
-from django.views.decorators.http import require_POST
+from django.utils.safestring import SafeString
 
-from . import cache, diffs, effective, exporter, revisions
+from . import admin_files, admin_history, cache, revisions
+from .admin_display import cache_label, effective_html, file_badge, file_state
+from .documents import schema
 from .exceptions import TenantRegistryError
-from .forms import TenantForm, pretty
+from .forms import TenantForm
 from .models import Tenant
+from .yaml import exporter
 
 if TYPE_CHECKING:
     _ModelAdmin = admin.ModelAdmin[Tenant]
@@ -28,15 +31,17 @@ else:
 EDIT_FIELDS = ("id", "name", "status", "config_source", "config", "expected_version")
 VIEW_FIELDS = ("id", "name", "status", "config_source")
 RECORD_FIELDS = ("version", "created_at", "updated_at")
+# orjson.JSONEncodeError: a document nested past orjson's limit, stored by a path that does not check depth.
+OPERATOR_ERRORS = (TenantRegistryError, RecursionError, ValidationError, orjson.JSONEncodeError)
 
 
 @admin.register(Tenant)
 class TenantAdmin(_ModelAdmin):
     form = TenantForm
-    list_display = ("id", "name", "status", "config_source", "updated_at", "cached")
-    list_filter = ("status", "config_source")
+    list_display = ("id", "name", "status", "source", "file", "updated_at", "cached")
+    list_filter = ("status", admin_files.SourceFilter)
     search_fields = ("id", "name")
-    search_help_text = "Search by tenant id or name."
+    search_help_text = "Search by tenant id or name (YAML-only tenants included)."
     ordering = ("id",)
     list_per_page = 50
     readonly_fields = ("effective_config", *RECORD_FIELDS)
@@ -55,33 +60,48 @@ class TenantAdmin(_ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Tenant | None = None) -> tuple[str, ...]:
         return (*self.readonly_fields, "id") if obj is not None else self.readonly_fields
 
-    @admin.display(boolean=True, description="in cache now")
-    def cached(self, obj: Tenant) -> bool | None:
-        return cache.contains(obj.pk)
+    @admin.display(description="source", ordering="config_source")
+    def source(self, obj: Tenant) -> SafeString:
+        return admin_files.source_badge(obj.config_source)
+
+    @admin.display(description="YAML file")
+    def file(self, obj: Tenant) -> SafeString | str:
+        return file_badge(file_state(obj.pk)) if obj.config_source == Tenant.Source.YAML else ""
+
+    @admin.display(description="cache")
+    def cached(self, obj: Tenant) -> SafeString:
+        return cache_label(obj.pk)
 
     @admin.display(description="resolved")
-    def effective_config(self, obj: Tenant) -> str:
+    def effective_config(self, obj: Tenant) -> SafeString:
+        return effective_html(obj.pk)
+
+    def get_changelist_instance(self, request: HttpRequest) -> ChangeList:
+        changelist = super().get_changelist_instance(request)
+        first_page = changelist.page_num in (0, 1)
+        columns = [str(c) for c in changelist.list_display]
+        params = {k: str(v) for k, v in request.GET.items()}
+        rows = admin_files.changelist_rows(params, columns, self.admin_site.name) if first_page else []
+        changelist.file_rows = rows  # type: ignore[attr-defined]
+        return changelist
+
+    def _guarded(self, request: HttpRequest, view: Callable[[], HttpResponse], back: str) -> HttpResponse:
+        """An operator's action that fails on bad input ends in a message on a page, never in a 500."""
         try:
-            found = effective.effective(Tenant, obj.pk)
-        except TenantRegistryError as exc:
-            return format_html('<p class="errornote">{}</p>', str(exc))
-        if found.config is None:
-            return "not found"
-        rows = format_html_join(
-            "",
-            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
-            ((s.path, s.shown, s.origin, s.variable) for s in found.secrets),
-        )
-        table = (
-            format_html(
-                '<table class="tr-secrets"><thead><tr><th>secret</th><th>value</th><th>from</th><th>variable</th>'
-                "</tr></thead><tbody>{}</tbody></table>",
-                rows,
-            )
-            if found.secrets
-            else ""
-        )
-        return format_html('<pre class="tr-json tr-effective">{}</pre>{}', pretty(found.config), table)
+            return view()
+        except OPERATOR_ERRORS as exc:
+            if isinstance(exc, RecursionError):
+                text = "nesting is too deep"
+            elif isinstance(exc, ValidationError):
+                text = "; ".join(exc.messages)
+            else:
+                text = str(exc)
+            self.message_user(request, f"Not done: {text}", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path() if request.method == "POST" else back)
+
+    def _url(self, name: str, *args: Any) -> str:
+        info = (self.opts.app_label, self.opts.model_name, name)
+        return reverse("admin:{}_{}_{}".format(*info), args=args, current_app=self.admin_site.name)
 
     def changeform_view(
         self,
@@ -90,24 +110,44 @@ class TenantAdmin(_ModelAdmin):
         form_url: str = "",
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
-        with revisions.acting(request.user, "admin"):
-            return super().changeform_view(request, object_id, form_url, extra_context)
+        if object_id is not None and not self.has_view_or_change_permission(request):
+            raise PermissionDenied  # before any lookup: existing and unknown ids get the same answer
+        if object_id is not None and admin_files.is_file_only(unquote(object_id)):
+            return self._guarded(
+                request,
+                lambda: admin_files.file_tenant_view(self, request, unquote(object_id)),
+                self._url("changelist"),
+            )
+
+        def view() -> HttpResponse:
+            validator = schema.get_validator()
+            context = {**(extra_context or {}), "tr_schema": validator.schema if validator is not None else None}
+            with revisions.acting(request.user, "admin"):
+                return super(TenantAdmin, self).changeform_view(request, object_id, form_url, context)
+
+        return self._guarded(request, view, self._url("changelist"))
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
-        with revisions.acting(request.user, "admin"):
-            return super().changelist_view(request, extra_context)
+        def view() -> HttpResponse:
+            with revisions.acting(request.user, "admin"):
+                return super(TenantAdmin, self).changelist_view(request, extra_context)
+
+        return self._guarded(request, view, reverse("admin:index", current_app=self.admin_site.name))
 
     def delete_view(
         self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
-        with revisions.acting(request.user, "admin"):
-            return super().delete_view(request, object_id, extra_context)
+        def view() -> HttpResponse:
+            with revisions.acting(request.user, "admin"):
+                return super(TenantAdmin, self).delete_view(request, object_id, extra_context)
+
+        return self._guarded(request, view, self._url("changelist"))
 
     def save_model(self, request: HttpRequest, obj: Tenant, form: Any, change: bool) -> None:
         if obj.config_source == Tenant.Source.YAML:
             obj.save()
             return
-        expected = form.cleaned_data.get("expected_version") if change else None
+        expected = form.started_from() if change else None
         saved = Tenant.objects.save_config(
             obj.pk, obj.config, name=obj.name, status=obj.status, expected_version=expected
         )
@@ -122,74 +162,35 @@ class TenantAdmin(_ModelAdmin):
 
     @admin.action(description="Export the selected tenants as YAML", permissions=("view",))
     def export_yaml(self, request: HttpRequest, queryset: QuerySet[Tenant]) -> HttpResponse:
-        tenants = list(queryset)
-        if len(tenants) == 1:
-            text = exporter.to_yaml(exporter.document(tenants[0]))
-            response = HttpResponse(text, content_type="application/yaml; charset=utf-8")
-            filename = f"{tenants[0].pk}.yaml"
+        exports = [exporter.export(tenant) for tenant in queryset]
+        note = exporter.stripped_note(exports)
+        if note is not None:
+            self.message_user(request, note, messages.WARNING)
+        if len(exports) == 1:
+            response = HttpResponse(exports[0].text, content_type="application/yaml; charset=utf-8")
+            filename = f"{exports[0].tenant_id}.yaml"
         else:
-            response = HttpResponse(exporter.to_zip(tenants), content_type="application/zip")
+            response = HttpResponse(exporter.to_zip(exports), content_type="application/zip")
             filename = "tenants.zip"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
 
     def get_urls(self) -> list[URLPattern]:
-        restore = self.admin_site.admin_view(require_POST(self.restore_view))
+        restore = self.admin_site.admin_view(self.restore_view)
         name = f"{self.opts.app_label}_{self.opts.model_name}_restore"
         mine = [path("<path:object_id>/history/<int:history_id>/restore/", restore, name=name)]
         return mine + super().get_urls()
 
-    def _tenant(self, request: HttpRequest, object_id: str) -> Tenant:
-        obj = self.get_object(request, unquote(object_id))
-        if obj is None:
-            raise Http404(f"No tenant {object_id!r}")
-        return obj
-
     def history_view(
         self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
-        obj = self._tenant(request, object_id)
-        if not self.has_view_or_change_permission(request, obj):
-            raise PermissionDenied
-        records = list(obj.history.select_related("history_user").order_by("history_date", "history_id"))
-        entries = [(rec, diffs.changes(prev, rec)) for prev, rec in pairwise([None, *records])][::-1]
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "object": obj,
-            "title": f"History of {obj}",
-            "entries": entries,
-            "can_restore": self.has_change_permission(request, obj),
-            **(extra_context or {}),
-        }
-        return TemplateResponse(request, "admin/tenant_registry/tenant/revisions.html", context)
+        return self._guarded(
+            request, lambda: admin_history.history_view(self, request, object_id), self._url("changelist")
+        )
 
     def restore_view(self, request: HttpRequest, object_id: str, history_id: int) -> HttpResponse:
-        obj = self._tenant(request, object_id)
-        if not self.has_change_permission(request, obj):
-            raise PermissionDenied
-        record = obj.history.filter(history_id=history_id).first()
-        if record is None:
-            raise Http404(f"No revision {history_id} of tenant {obj.pk}")
-        expected = request.POST.get("expected_version", "")
-        try:
-            with revisions.acting(request.user, f"admin: restore of revision {history_id}"):
-                Tenant.objects.save_config(
-                    obj.pk,
-                    record.config,
-                    name=record.name,
-                    status=record.status,
-                    expected_version=int(expected) if expected.isdigit() else None,
-                )
-        except TenantRegistryError as exc:
-            self.message_user(request, f"Not restored: {exc}", messages.ERROR)
-        else:
-            self.message_user(
-                request,
-                f"Restored revision {history_id} of {obj.pk} (a new revision records the restore).",
-                messages.SUCCESS,
-            )
-        info = (self.opts.app_label, self.opts.model_name)
-        return HttpResponseRedirect(
-            reverse("admin:{}_{}_history".format(*info), args=[obj.pk], current_app=self.admin_site.name)
+        return self._guarded(
+            request,
+            lambda: admin_history.restore_view(self, request, object_id, history_id),
+            self._url("changelist"),
         )

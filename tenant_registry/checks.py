@@ -12,8 +12,11 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.db import DatabaseError, router
 
-from . import conf, schema, secrets, yaml_source
+from . import conf
+from .documents import env_access, schema, secrets
 from .exceptions import SchemaFileError, TenantRegistryError
+from .ids import env_prefix
+from .yaml import tenant_files
 
 LOCMEM = "django.core.cache.backends.locmem.LocMemCache"
 DJANGO_REDIS = "django.core.cache.backends.redis.RedisCache"
@@ -61,7 +64,24 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
             messages.append(
                 Error(f"TENANT_REGISTRY['{name}'] must be a positive number, got {value!r}.", id="tenant_registry.E002")
             )
+    messages.extend(env_allow_messages(conf.get("ENV_ALLOW")))
     return messages
+
+
+def env_allow_messages(value: object) -> list[CheckMessage]:
+    """E005: ENV_ALLOW is a list of names or patterns, or a dict of them to "public" or "masked"."""
+    items = list(value.items()) if isinstance(value, dict) else None
+    if items is None and isinstance(value, list | tuple | set | frozenset):
+        items = [(pattern, "masked") for pattern in value]
+    if items is not None and all(isinstance(p, str) and k in ("public", "masked") for p, k in items):
+        return []
+    return [
+        Error(
+            f"TENANT_REGISTRY['ENV_ALLOW'] must be a list of variable names or patterns, or a dict of them to "
+            f'"public" or "masked"; got {value!r}.',
+            id="tenant_registry.E005",
+        )
+    ]
 
 
 @register(Tags.caches)
@@ -147,14 +167,33 @@ def schema_messages(path: Path) -> list[CheckMessage]:
 @_after_e001
 def check_yaml_secrets(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     messages: list[CheckMessage] = []
-    for tenant_id in yaml_source.yaml_tenant_ids():
-        path = yaml_source.config_dir() / f"{tenant_id}{yaml_source.SUFFIX}"
+    for tenant_id in tenant_files.yaml_tenant_ids():
+        path = tenant_files.config_dir() / f"{tenant_id}{tenant_files.SUFFIX}"
         try:
-            doc = yaml_source.load_file(path)
+            doc = tenant_files.load_file(path)
         except TenantRegistryError:
             continue  # unreadable files are reported by import_tenants and on read, with their line
         messages.extend(secret_messages(tenant_id, str(path), doc))
+        if tenant_id not in conf.get("YAML_ONLY_TENANTS"):
+            messages.extend(reference_messages(tenant_id, str(path), doc))
     return messages
+
+
+def reference_messages(tenant_id: str, where: str, config: dict[str, Any]) -> list[CheckMessage]:
+    """W008: a file that import_tenants would write to the database, with references it would refuse."""
+    owners = {env_prefix(other): other for other in tenant_files.yaml_tenant_ids()}
+    problems = env_access.reference_problems(
+        tenant_id, config, lambda prefixes: {p: owners[p] for p in prefixes if p in owners}
+    )
+    if not problems:
+        return []
+    return [
+        Warning(
+            f"tenant {tenant_id} ({where}): references this tenant may not read: {'; '.join(problems)}.",
+            hint="Use the tenant's own prefix or a SECRET_ENV variable, or list the name in ENV_ALLOW.",
+            id="tenant_registry.W008",
+        )
+    ]
 
 
 @register(Tags.database)

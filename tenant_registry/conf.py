@@ -34,6 +34,7 @@ DEFAULTS: dict[str, Any] = {
     "SOCKET_TIMEOUT": 0.25,
     "MAX_YAML_BYTES": 1_048_576,
     "MAX_YAML_DEPTH": 32,
+    "ENV_ALLOW": (),  # variables database configs may read besides their own and SECRET_ENV's
     "SCHEMA": None,  # path to a JSON Schema file every write is validated against
     "L1_ENABLED": True,
     "L1_MAX_ENTRIES": 10_000,

@@ -10,10 +10,11 @@ from django.db import router
 from django.db.models import Model
 
 from . import conf, entry, read
+from .documents import env_access
+from .documents.interpolation import reference_name
+from .documents.masking import env_value_paths, mask_secrets, mask_value
+from .documents.secrets import KeyPath, dotted, env_lookup, secret_scalars
 from .ids import env_prefix
-from .interpolation import reference_name
-from .masking import mask_secrets, mask_value
-from .secrets import KeyPath, dotted, env_lookup, secret_scalars
 
 LABELS = {"tenant": "tenant variable", "global": "global variable", "missing": "missing"}
 
@@ -39,12 +40,18 @@ def effective(model: type[Model], tenant_id: str) -> Effective:
     if resolved is None:
         return Effective(tenant_id, None)
     stored = stored_config(model, tenant_id)
-    return Effective(tenant_id, mask_secrets(resolved), sources(tenant_id, stored, resolved))
+    return Effective(tenant_id, masked(tenant_id, resolved, stored), sources(tenant_id, stored, resolved))
+
+
+def masked(tenant_id: str, resolved: dict[str, Any], stored: dict[str, Any]) -> dict[str, Any]:
+    """``resolved`` as operators see it: secrets and every value taken from the environment masked."""
+    source = resolved.get("_meta", {}).get("source", "database")
+    return mask_secrets(resolved, env_value_paths(tenant_id, stored, source))
 
 
 def stored_config(model: type[Model], tenant_id: str) -> dict[str, Any]:
     """The config as stored (database row, else YAML file): secrets stripped, ``${...}`` not interpolated."""
-    raw, _ = read.load(model, tenant_id, router.db_for_read(model))
+    raw, _ = read.load(model, tenant_id, router.db_for_write(model))
     found = entry.decode(tenant_id, raw)
     return found["c"] if found is not None else {}
 
@@ -53,13 +60,20 @@ def sources(tenant_id: str, stored: dict[str, Any], resolved: dict[str, Any]) ->
     env_paths: dict[KeyPath, str] = {tuple(p.split(".")): var for p, var in conf.get("SECRET_ENV").items()}
     paths = dict.fromkeys(path for path, _ in secret_scalars(resolved))
     paths.update(dict.fromkeys(p for p in env_paths if isinstance(_at(resolved, p[:-1]), dict)))
-    return [_source(tenant_id, path, _at(stored, path), _at(resolved, path), env_paths.get(path)) for path in paths]
+    database = resolved.get("_meta", {}).get("source", "database") == "database"
+    return [
+        _source(tenant_id, path, _at(stored, path), _at(resolved, path), env_paths.get(path), database)
+        for path in paths
+    ]
 
 
-def _source(tenant_id: str, path: KeyPath, stored: Any, value: Any, env_variable: str | None) -> SecretSource:
+def _source(
+    tenant_id: str, path: KeyPath, stored: Any, value: Any, env_variable: str | None, database: bool
+) -> SecretSource:
     """Mirrors entry.resolve: a ``${VAR}`` reference first, then SECRET_ENV's tenant and global variables."""
     reference = reference_name(stored)
-    if reference is not None and os.environ.get(reference):
+    readable = reference is not None and (not database or env_access.allowed(tenant_id, reference))
+    if reference is not None and readable and os.environ.get(reference):
         return SecretSource(dotted(path), mask_value(value), "referenced variable", reference)
     tried = [] if reference is None else [reference]
     if env_variable is not None and (reference is not None or stored in (None, "")):

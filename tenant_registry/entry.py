@@ -9,15 +9,16 @@ through :func:`encode` and :func:`resolve`, so every caller gets the same privat
 from __future__ import annotations
 
 import logging
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
 import orjson
 
-from . import secrets
-from .environ import environ
+from .documents import env_access, secret_keys, secrets
+from .documents.environ import environ
+from .documents.interpolation import Path, expression_paths, interpolate_at
 from .exceptions import InterpolationError
-from .interpolation import Path, expression_paths, interpolate_at
 
 logger = logging.getLogger("tenant_registry")
 _warned: set[tuple[str, str]] = set()
@@ -36,7 +37,7 @@ def build(
     as it is when nothing had to be stripped, instead of serialising the config again."""
     paths: list[Path] = []
     stripped = config
-    if _scan_sections(config, secrets.secret_name_test(), secrets.secret_key_needles(), paths):
+    if _scan_sections(config, secret_keys.is_secret_key, secret_keys.needles(), paths):
         stripped, removed = secrets.strip(config)
         logger.warning("tenant %s: dropped literal secrets at %s from %s", tenant_id, ", ".join(removed), source)
         paths = list(expression_paths(stripped))
@@ -51,24 +52,30 @@ def build(
 def _scan_sections(
     config: dict[str, Any],
     is_secret: Callable[[str], bool],
-    needles: tuple[tuple[bytes, bytes], ...],
+    needles: tuple[bytes, ...],
     paths: list[Path],
 ) -> bool:
     """:func:`_scan` of the sections that may matter: one whose JSON holds no ``$`` and no key
-    ending in a secret name cannot change the entry, and serialising it is cheaper than walking it."""
+    with a secret name's last word cannot change the entry, and serialising it is cheaper than walking it."""
     found = False
     for key, value in config.items():
         if type(value) is dict or type(value) is list:
             secret = is_secret(key)
             if not secret:
                 text = orjson.dumps(value)
-                text = text.lower() if text.isascii() else text.decode().lower().encode()
-                if b"$" not in text and not any(word in text and needle in text for word, needle in needles):
+                text = (
+                    text.lower() if text.isascii() else unicodedata.normalize("NFKC", text.decode()).casefold().encode()
+                )
+                if b"$" not in text and not any(word in text for word in needles):
                     continue
             found = _scan(value, (key,), secret, is_secret, paths) or found
         else:
             found = _scan({key: value}, (), False, is_secret, paths) or found
     return found
+
+
+def _folded(text: bytes) -> bytes:
+    return unicodedata.normalize("NFKC", text.decode()).casefold().encode()
 
 
 def _scan(
@@ -126,20 +133,35 @@ def _leads_to_text(doc: Any, path: object) -> bool:
     return isinstance(doc, str)
 
 
-def resolve(entry: dict[str, Any], where: str) -> dict[str, Any]:
-    """Interpolate and fill secrets in the (private) entry's config, and attach ``_meta``."""
+def resolve(entry: dict[str, Any], where: str | Callable[[], str]) -> dict[str, Any]:
+    """Interpolate and fill secrets in the (private) entry's config, and attach ``_meta``.
+
+    ``where`` names the tenant (and its file) in messages; a callable is asked only for a message.
+    A database config sees only the variables it may read (:mod:`env_access`)."""
     tenant_id: str = entry["t"]
     config: dict[str, Any] = entry["c"]
-
-    def on_missing(name: str) -> None:
-        if (where, name) not in _warned:
-            _warned.add((where, name))
-            logger.warning("%s: variable %s is not set; using an empty string", where, name)
-
-    try:
-        interpolate_at(config, entry["x"], environ, on_missing)
-    except InterpolationError as exc:
-        raise InterpolationError(f"{where}: {exc}") from None
+    if entry["x"]:
+        database = entry["src"] == "database"
+        env = env_access.TenantEnviron(tenant_id) if database else environ
+        try:
+            interpolate_at(config, entry["x"], env, lambda name: _warn_unset(where, name, tenant_id, database))
+        except InterpolationError as exc:
+            raise InterpolationError(f"{_text(where)}: {exc}") from None
     secrets.fill_from_env(tenant_id, config)
     config["_meta"] = {"source": entry["src"], "tenant_id": tenant_id, "status": entry["st"]}
     return config
+
+
+def _warn_unset(where: str | Callable[[], str], name: str, tenant_id: str, database: bool) -> None:
+    text = _text(where)
+    if (text, name) in _warned:
+        return
+    _warned.add((text, name))
+    if database and not env_access.allowed(tenant_id, name):
+        logger.warning("%s: variable %s may not be read by this tenant; using an empty string", text, name)
+    else:
+        logger.warning("%s: variable %s is not set; using an empty string", text, name)
+
+
+def _text(where: str | Callable[[], str]) -> str:
+    return where if isinstance(where, str) else where()

@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
+from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
 from asgiref.sync import sync_to_async
-from django.db import IntegrityError, InterfaceError, OperationalError, models, transaction
+from django.apps import apps
+from django.db import IntegrityError, InterfaceError, OperationalError, models, router, transaction
 from django.db.models.functions import Replace, Upper
 
-from . import cache, conf, read, revisions, schema, yaml_source
+from . import cache, conf, read, revisions
+from .documents import depth, schema
+from .documents.env_access import PrefixOwners, check_references
+from .documents.secrets import strip
 from .exceptions import InvalidConfig, RegistryUnavailable, TenantConflict, YamlOnlyTenant
 from .ids import env_prefix, validate_id
 from .queryset import TenantQuerySet
+from .yaml import tenant_files
 
 if TYPE_CHECKING:
     from .models import Tenant
@@ -31,7 +38,11 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
         return read.get_config(self.model, validate_id(tenant_id))
 
     async def aget_config(self, tenant_id: str) -> dict[str, Any] | None:
-        """:meth:`get_config` for async code: the same read, run in Django's sync thread."""
+        """:meth:`get_config` for async code: an in-process hit answers at once; any other read runs
+        in Django's sync thread."""
+        hit = read.from_local(self.model, validate_id(tenant_id))
+        if hit is not None:
+            return hit[0]
         return await sync_to_async(self.get_config)(tenant_id)
 
     def save_config(
@@ -51,18 +62,23 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
         tenant_id = validate_id(tenant_id)
         if tenant_id in conf.get("YAML_ONLY_TENANTS"):
             raise YamlOnlyTenant(
-                f"tenant {tenant_id} is YAML-only: edit {yaml_source.config_dir()}/{tenant_id}.yaml instead"
+                f"tenant {tenant_id} is YAML-only: edit {tenant_files.config_dir()}/{tenant_id}.yaml instead"
             )
         config = clean_config(tenant_id, config)
         if status is not None and status not in STATUSES:
             raise InvalidConfig(f"tenant {tenant_id}: status must be one of {', '.join(STATUSES)}, got {status!r}")
         try:
-            with transaction.atomic(using=self.db):
+            with transaction.atomic(using=self._write_db()):
                 return self._upsert(tenant_id, config, name, status, expected_version)
         except IntegrityError as exc:
             raise TenantConflict(self._conflict_message(tenant_id)) from exc
         except (OperationalError, InterfaceError) as exc:
             raise RegistryUnavailable(f"tenant {tenant_id}: not saved, the database is unavailable ({exc})") from exc
+
+    def _write_db(self) -> str:
+        """Where a write goes: the alias of ``db_manager(alias)``, else the router's write database
+        (``self.db`` is the read database, perhaps a replica)."""
+        return self._db or router.db_for_write(self.model, **self._hints)
 
     def _upsert(
         self, tenant_id: str, config: dict[str, Any], name: str | None, status: str | None, expected: int | None
@@ -102,6 +118,20 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
         clash = f"existing tenant {other!r}" if other else "another tenant"
         return f"tenant {tenant_id}: its environment prefix {prefix} is already used by {clash}"
 
+    def prefix_owners(self, prefixes: Collection[str]) -> dict[str, str]:
+        """Which tenants (rows or YAML files) own these environment prefixes: prefix -> id."""
+        wanted = set(prefixes)
+        if not wanted:
+            return {}
+        rows = (
+            self.annotate(_prefix=Upper(Replace("id", models.Value("-"), models.Value("_"))))
+            .filter(_prefix__in=[p[:-1] for p in wanted])
+            .values_list("_prefix", "pk")
+        )
+        owners = {prefix + "_": pk for prefix, pk in rows}
+        files = _yaml_prefixes(str(tenant_files.config_dir()), _mtime(tenant_files.config_dir()))
+        return {**{p: files[p] for p in wanted if p in files}, **owners}
+
     def list_tenants(self, include_yaml: bool = True) -> list[str]:
         """Sorted, unique: active database tenants, plus every YAML file's tenant if ``include_yaml``."""
         try:
@@ -109,7 +139,7 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
         except (OperationalError, InterfaceError) as exc:
             raise RegistryUnavailable(f"cannot list tenants: the database is unavailable ({exc})") from exc
         if include_yaml:
-            ids.update(yaml_source.yaml_tenant_ids())
+            ids.update(tenant_files.yaml_tenant_ids())
         return sorted(ids)
 
     def invalidate(self, tenant_id: str) -> None:
@@ -125,16 +155,30 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
     def _known_ids(self) -> Iterator[str]:
         """Every id that may have an entry; read lazily, only by stores that cannot scan."""
         yield from self.values_list("pk", flat=True)
-        yield from yaml_source.yaml_tenant_ids()
+        yield from tenant_files.yaml_tenant_ids()
 
 
-def clean_config(tenant_id: str, config: object) -> dict[str, Any]:
+@lru_cache(maxsize=4)
+def _yaml_prefixes(directory: str, mtime: int) -> dict[str, str]:
+    """Environment prefixes of the YAML files, kept while the folder is unchanged (its mtime)."""
+    return {env_prefix(tenant_id): tenant_id for tenant_id in tenant_files.yaml_tenant_ids()}
+
+
+def _mtime(directory: Path) -> int:
+    try:
+        return directory.stat().st_mtime_ns
+    except OSError:
+        return -1
+
+
+def clean_config(tenant_id: str, config: object, owners: PrefixOwners | None = None) -> dict[str, Any]:
     """A storable copy of ``config``: a JSON object without ``_meta``, valid against SCHEMA if set;
     raises InvalidConfig."""
     if not isinstance(config, dict):
         raise InvalidConfig(
             f"tenant {tenant_id}: config must be a JSON object (a mapping), got {type(config).__name__}"
         )
+    depth.check_doc(tenant_id, config)
     try:
         encoded = orjson.dumps({k: v for k, v in config.items() if k != "_meta"})
     except TypeError as exc:
@@ -144,4 +188,6 @@ def clean_config(tenant_id: str, config: object) -> dict[str, Any]:
         raise InvalidConfig(f"tenant {tenant_id}: {problem}")
     doc: dict[str, Any] = orjson.loads(encoded)
     schema.validate(tenant_id, doc)
+    owners = owners or apps.get_model("tenant_registry", "Tenant").objects.prefix_owners
+    check_references(tenant_id, strip(doc)[0], owners)
     return doc

@@ -8,12 +8,14 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Replace, Upper
 
+from .documents.depth import check_doc
+from .documents.env_access import PrefixOwners, check_references
+from .documents.secrets import strip
 from .exceptions import InvalidConfig
 from .fields import OrderedJSONField
 from .ids import ID_HELP, ID_RE
 from .managers import TenantManager
 from .revisions import TenantHistory
-from .secrets import strip
 
 
 class Tenant(models.Model):
@@ -62,8 +64,12 @@ class Tenant(models.Model):
             self.version += 1
         super().save(*args, **kwargs)
 
-    def strip_secrets(self) -> list[str]:
+    def strip_secrets(self, owners: PrefixOwners | None = None) -> list[str]:
+        """Refuse references to variables this tenant may not read; drop literal secrets (returned)."""
         if not isinstance(self.config, dict):
             raise InvalidConfig(f"tenant {self.id}: config must be a JSON object, got {type(self.config).__name__}")
+        check_doc(self.id, self.config)  # before any walk: a document too deep must not reach one
         self.config, removed = strip(self.config)
+        if self.config_source == self.Source.DATABASE:
+            check_references(self.id, self.config, owners or Tenant.objects.prefix_owners)
         return removed

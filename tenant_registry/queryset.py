@@ -10,7 +10,9 @@ from django.db.models import F
 
 from . import revisions
 from .cache import invalidate_on_commit
-from .secrets import strip
+from .documents.depth import check_doc
+from .documents.env_access import check_references, memoised
+from .documents.secrets import strip
 
 if TYPE_CHECKING:
     from .models import Tenant
@@ -23,8 +25,17 @@ else:
 
 class TenantQuerySet(_QuerySet):
     def update(self, **kwargs: Any) -> int:
-        if isinstance(kwargs.get("config"), dict):
-            kwargs["config"] = strip(kwargs["config"])[0]
+        self._for_write = True  # as Django's own write methods do: self.db is now the write database
+        config = kwargs.get("config")
+        if isinstance(config, dict):
+            # Refused before the transaction, so a caller's own transaction stays usable.
+            targets = list(self._plain().filter(pk__in=self.values("pk")).values_list("pk", flat=True))
+            for tenant_id in targets[:1]:
+                check_doc(tenant_id, config)
+            config = kwargs["config"] = strip(config)[0]
+            owners = memoised(self.model.objects.prefix_owners)
+            for tenant_id in targets:
+                check_references(tenant_id, config, owners)
         kwargs.setdefault("version", F("version") + 1)
         with transaction.atomic(using=self.db, savepoint=False):
             ids = list(self.select_for_update().values_list("pk", flat=True))
@@ -39,9 +50,11 @@ class TenantQuerySet(_QuerySet):
 
     def bulk_create(self, objs: Iterable[Tenant], *args: Any, **kwargs: Any) -> list[Tenant]:
         objs = list(objs)
+        owners = memoised(self.model.objects.prefix_owners)
         for obj in objs:
-            obj.strip_secrets()
+            obj.strip_secrets(owners)
         ids = [obj.pk for obj in objs]
+        self._for_write = True
         with transaction.atomic(using=self.db, savepoint=False):
             existing = (
                 set(self._plain().filter(pk__in=ids).values_list("pk", flat=True))
@@ -56,8 +69,10 @@ class TenantQuerySet(_QuerySet):
 
     def bulk_update(self, objs: Iterable[Tenant], fields: Iterable[str], *args: Any, **kwargs: Any) -> int:
         objs = list(objs)
+        self._for_write = True
+        owners = memoised(self.model.objects.prefix_owners)
         for obj in objs:
-            obj.strip_secrets()
+            obj.strip_secrets(owners)
         # Django's bulk_update writes through update(): versions, revisions and invalidation happen there.
         with revisions.acting(revisions.current_user(), revisions.reason("bulk_update")):
             count = super().bulk_update(objs, fields, *args, **kwargs)

@@ -16,9 +16,10 @@ import orjson
 from django.db import connections, router
 from django.db.models import Model
 
-from . import cache, conf, entry, sources, yaml_source
+from . import cache, conf, entry, sources
 from .cache import Guard, LocalCache
 from .sources import MISSING
+from .yaml import tenant_files
 
 logger = logging.getLogger("tenant_registry")
 
@@ -41,7 +42,7 @@ def get_config(model: type[Model], tenant_id: str) -> dict[str, Any] | None:
     """``tenant_id`` must already be validated."""
     if tenant_id in conf.get("YAML_ONLY_TENANTS"):
         return from_yaml_only(tenant_id)
-    using = router.db_for_read(model)
+    using = router.db_for_write(model)  # the primary: a replica may still hold a row older than the last save
     if cache.written_in_transaction(tenant_id, using):  # the writer sees its own uncommitted write
         return _finish(tenant_id, sources.load(model, tenant_id, using).raw)
     tier = cache.local_tier()
@@ -80,16 +81,25 @@ def _keep(tier: LocalCache | None, tenant_id: str, raw: bytes, seen: int, found:
         tier.put(tenant_id, raw, seen, _ttl(found["src"] == MISSING))
 
 
+def from_local(model: type[Model], tenant_id: str) -> tuple[dict[str, Any] | None] | None:
+    """``get_config``'s answer as a 1-tuple from this process's L1, else None; no I/O (event loops)."""
+    tier = None if tenant_id in conf.get("YAML_ONLY_TENANTS") else cache.local_tier()
+    if tier is None or cache.written_in_transaction(tenant_id, router.db_for_write(model)):
+        return None
+    raw = tier.get(tenant_id)
+    return None if raw is None else (_resolved(orjson.loads(raw)),)
+
+
 def _drop_corrupt(tenant_id: str) -> None:
     logger.warning("tenant %s: ignoring a corrupt or foreign cache entry; it will be replaced", tenant_id)
     cache.invalidate([tenant_id])
 
 
 def from_yaml_only(tenant_id: str) -> dict[str, Any] | None:
-    path = yaml_source.tenant_file(tenant_id)
+    path = tenant_files.tenant_file(tenant_id)
     if path is None:
         return None
-    raw = yaml_source.load_built(path, lambda doc: entry.encode(tenant_id, "yaml", "active", doc))
+    raw = tenant_files.load_built(path, lambda doc: entry.encode(tenant_id, "yaml", "active", doc))
     return _finish(tenant_id, raw, where=str(path))
 
 
@@ -107,7 +117,15 @@ def _finish(tenant_id: str, raw: bytes, where: str | None = None) -> dict[str, A
 def _resolved(found: dict[str, Any], where: str | None = None) -> dict[str, Any] | None:
     if found["src"] == MISSING:
         return None
-    return entry.resolve(found, where or f"tenant {found['t']}")
+    return entry.resolve(found, where or (lambda: _describe(found)))
+
+
+def _describe(found: dict[str, Any]) -> str:
+    """How messages name a tenant: with its file when the config came from one."""
+    tenant_id = found["t"]
+    if found["src"] == "yaml":
+        return f"tenant {tenant_id} ({tenant_files.config_dir() / f'{tenant_id}.yaml'})"
+    return f"tenant {tenant_id}"
 
 
 def _ttl(missing: bool) -> float:

@@ -9,8 +9,9 @@ import orjson
 from django.db import InterfaceError, OperationalError, connections
 from django.db.models import Model
 
-from . import entry, yaml_source
+from . import entry
 from .exceptions import ConfigFileError, RegistryUnavailable
+from .yaml import tenant_files
 
 MISSING = "missing"
 
@@ -42,13 +43,13 @@ def load(model: type[Model], tenant_id: str, using: str) -> Built:
 
 
 def _yaml_doc(tenant_id: str, *, required: bool) -> dict[str, Any] | None:
-    path = yaml_source.tenant_file(tenant_id)
+    path = tenant_files.tenant_file(tenant_id)
     if path is None:
         if required:
-            expected = yaml_source.config_dir() / f"{tenant_id}{yaml_source.SUFFIX}"
+            expected = tenant_files.config_dir() / f"{tenant_id}{tenant_files.SUFFIX}"
             raise ConfigFileError(f"tenant {tenant_id}: config_source is yaml but {expected} does not exist")
         return None
-    return yaml_source.load_file(path)
+    return tenant_files.load_file(path)
 
 
 def _select(model: type[Model], tenant_id: str, using: str) -> tuple[str, str, Any] | None:

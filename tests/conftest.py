@@ -13,7 +13,8 @@ import pytest
 import redis
 from django.conf import settings as django_settings
 
-from tenant_registry import cache, conf, yaml_source
+from tenant_registry import cache, conf
+from tenant_registry.yaml import tenant_files
 
 from .helpers import peer_env, start_peer
 from .services import START_POSTGRES, START_REDIS, HungServer, RedisServer, SettledRedis, running_redis
@@ -60,7 +61,12 @@ def config_dir(tmp_path: Path) -> Path:
 @pytest.fixture(autouse=True)
 def registry_settings(settings: Any, key_prefix: str, config_dir: Path) -> Iterator[dict[str, Any]]:
     """Each test gets its own key namespace and config folder, a closed breaker and nothing owed."""
-    settings.TENANT_REGISTRY = {"KEY_PREFIX": key_prefix, "CONFIG_DIR": config_dir, "CACHE_COOLDOWN": 1.0}
+    settings.TENANT_REGISTRY = {
+        **settings.TENANT_REGISTRY,
+        "KEY_PREFIX": key_prefix,
+        "CONFIG_DIR": config_dir,
+        "CACHE_COOLDOWN": 1.0,
+    }
     _reset_registry()
     yield settings.TENANT_REGISTRY
     _drop_keys(key_prefix)
@@ -70,7 +76,7 @@ def registry_settings(settings: Any, key_prefix: str, config_dir: Path) -> Itera
 def _reset_registry() -> None:
     cache.reset()  # store, tier and channel, breaker, owed invalidations; this process's fills land first
     conf.get_settings.cache_clear()
-    yaml_source.clear_parse_cache()
+    tenant_files.clear_parse_cache()
 
 
 def _drop_keys(prefix: str) -> None:

@@ -70,7 +70,8 @@ def test_w005_ignores_unreadable_files(env_set: None, config_dir: Path) -> None:
 
 
 @pytest.mark.django_db
-def test_w005_database_tenants(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_w005_database_tenants(monkeypatch: pytest.MonkeyPatch, registry_config: Callable[..., None]) -> None:
+    registry_config(ENV_ALLOW=["VAULT_*"])
     monkeypatch.delenv("VAULT_TOKEN_X", raising=False)
     Tenant.objects.save_config("tn_x", {"vault": {"token": "${VAULT_TOKEN_X}", "url": "${VAULT_URL}"}})
     Tenant.objects.save_config("tn_off", {"vault": {"token": "${VAULT_TOKEN_X}"}}, status="inactive")
@@ -143,7 +144,21 @@ def test_check_ids_are_unique_per_kind() -> None:
     found = sorted(set(__import__("re").findall(r"tenant_registry\.[EW]\d{3}", source)))
     assert found == [
         f"tenant_registry.{i}"
-        for i in ("E001", "E002", "E003", "E004", "W001", "W002", "W003", "W004", "W005", "W006", "W007")
+        for i in (
+            "E001",
+            "E002",
+            "E003",
+            "E004",
+            "E005",
+            "W001",
+            "W002",
+            "W003",
+            "W004",
+            "W005",
+            "W006",
+            "W007",
+            "W008",
+        )
     ]
 
 

@@ -14,7 +14,8 @@ def clean_env(monkeypatch):
         monkeypatch.delenv(name, raising=False)
 
 
-def test_each_secret_says_where_it_came_from(tenant_factory, monkeypatch):
+def test_each_secret_says_where_it_came_from(tenant_factory, monkeypatch, registry_config):
+    registry_config(ENV_ALLOW=["MY_SERVICE_KEY", "VAPI_OWN_KEY"])
     monkeypatch.setenv("TN_EFF_OPENAI_API_KEY", "sk-tenant-0123456789-aaaa")
     monkeypatch.setenv("SUPABASE_ANON_KEY", "anon-global-0123456789-bbbb")
     monkeypatch.setenv("MY_SERVICE_KEY", "svc")

@@ -18,8 +18,9 @@ from django.core.management import call_command
 from django.db import connections, transaction
 from django.urls import reverse
 
-from tenant_registry import cache, importer
+from tenant_registry import cache
 from tenant_registry.models import Tenant
+from tenant_registry.yaml import importer
 
 from .helpers import in_thread, peer_env, read_line, run_elsewhere, start_peer, store, wait_live, wait_until
 
@@ -119,7 +120,7 @@ def test_an_admin_edit_is_fresh_after_commit(own_cache, tenant_factory, admin_cl
     tenant_factory("tn_w", {"v": 1})
     assert Tenant.objects.get_config("tn_w")["v"] == 1
     url = reverse("admin:tenant_registry_tenant_change", args=["tn_w"])
-    form = {"name": "W", "status": "active", "config_source": "database", "config": '{"v": 2}'}
+    form = {"name": "W", "status": "active", "config_source": "database", "config": '{"v": 2}', "expected_version": "1"}
 
     response = admin_client.post(url, form)
 

@@ -9,7 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from tenant_registry import cache, diffs, revisions
+from tenant_registry import cache, revisions
+from tenant_registry.documents import diffs
 from tenant_registry.models import Tenant
 
 from .admin_urls import change, form_data, history, restore
@@ -135,19 +136,18 @@ def edited(tenant_factory):
 
 def test_history_page_shows_each_revision_with_its_difference(admin_client, edited):
     body = unescape(admin_client.get(history("tn_r")).content.decode())
-    first, second = Tenant.history.filter(id="tn_r").order_by("history_id")
-    assert f"Revision {second.history_id}" in body and f"Revision {first.history_id}" in body
+    assert "Version 2" in body and "Version 1" in body
     assert "config.client.name" in body and '"First"' in body and '"Second"' in body
-    assert body.index(f"Revision {second.history_id}") < body.index(f"Revision {first.history_id}")
-    assert f"Restore revision {first.history_id}" in body
-    assert f"Restore revision {second.history_id}" not in body  # the current one
+    assert body.index("Version 2") < body.index("Version 1")
+    assert "Review a restore of version 1" in body
+    assert "Review a restore of version 2" not in body  # the current one
 
 
 def test_view_only_user_sees_history_without_restore(staff_client, edited):
     client = staff_client("view")
     response = client.get(history("tn_r"))
     assert response.status_code == 200
-    assert "Restore revision" not in response.content.decode()
+    assert "Review a restore" not in response.content.decode()
     first = Tenant.history.filter(id="tn_r").earliest()
     assert client.post(restore("tn_r", first.history_id)).status_code == 403
     assert Tenant.objects.get(pk="tn_r").config == {"client": {"name": "Second"}}
@@ -159,13 +159,13 @@ def test_restore_goes_through_save_config_and_is_itself_a_revision(staff_client,
     client = staff_client("view", "change")
     first = Tenant.history.filter(id="tn_r").earliest()
     response = client.post(restore("tn_r", first.history_id), {"expected_version": "2"}, follow=True)
-    assert f"Restored revision {first.history_id} of tn_r" in response.content.decode()
+    assert "Restored version 1 of tn_r as version 3." in response.content.decode()
     assert cache.contains("tn_r") is False
     assert Tenant.objects.get_config("tn_r")["client"] == {"name": "First"}
     latest = Tenant.history.filter(id="tn_r").latest()
     assert (latest.history_user, latest.history_change_reason) == (
         client.user,
-        f"admin: restore of revision {first.history_id}",
+        "admin: restore of version 1",
     )
     assert latest.version == 3
 
@@ -177,12 +177,12 @@ def test_restore_with_a_stale_version_is_refused(admin_client, edited):
     assert Tenant.objects.get(pk="tn_r").config == {"client": {"name": "Second"}}
 
 
-def test_restore_needs_post_and_a_csrf_token(admin_user, edited):
+def test_restore_writes_only_on_a_post_with_a_csrf_token(admin_user, edited):
     client = Client(enforce_csrf_checks=True)
     client.force_login(admin_user)
     first = Tenant.history.filter(id="tn_r").earliest()
-    assert client.get(restore("tn_r", first.history_id)).status_code == 405
-    assert client.post(restore("tn_r", first.history_id)).status_code == 403
+    assert client.get(restore("tn_r", first.history_id)).status_code == 200  # the confirmation page
+    assert client.post(restore("tn_r", first.history_id), {"expected_version": "2"}).status_code == 403
     assert Tenant.objects.get(pk="tn_r").config == {"client": {"name": "Second"}}
 
 

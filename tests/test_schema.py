@@ -9,7 +9,7 @@ import orjson
 import pytest
 from django.core.management import CommandError, call_command
 
-from tenant_registry import schema
+from tenant_registry.documents import schema
 from tenant_registry.exceptions import InvalidConfig, SchemaFileError
 from tenant_registry.managers import clean_config
 from tenant_registry.models import Tenant

@@ -1,6 +1,7 @@
 import pytest
 
-from tenant_registry import cache, secrets
+from tenant_registry import cache
+from tenant_registry.documents import secrets
 from tenant_registry.ids import env_prefix
 from tenant_registry.models import Tenant
 
@@ -79,7 +80,8 @@ def test_secrets_never_reach_database_or_cache(monkeypatch, raw_redis, key_prefi
 
 
 @pytest.mark.django_db(transaction=True)
-def test_rotated_variable_takes_effect_without_invalidation(monkeypatch, django_assert_num_queries):
+def test_rotated_variable_takes_effect_without_invalidation(monkeypatch, django_assert_num_queries, registry_config):
+    registry_config(ENV_ALLOW=["ROTATING_KEY"])
     Tenant.objects.save_config("tn_rotate", {"infrastructure": {"openai": {"api_key": "${ROTATING_KEY}"}}})
     monkeypatch.setenv("ROTATING_KEY", "old")
     assert Tenant.objects.get_config("tn_rotate")["infrastructure"]["openai"]["api_key"] == "old"

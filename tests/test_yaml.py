@@ -58,7 +58,7 @@ def test_malformed_file_names_file_and_line_and_breaks_no_other_tenant(config_di
         ("", "must be a mapping"),
         ("a: 1\na: 2\n", "duplicate key 'a'"),
         ("a: 1\n---\nb: 2\n", "single document"),
-        ("when: 2024-01-01\n", "dates are not allowed"),
+        ("when: !!timestamp 2024-01-01\n", "dates are not allowed"),
         ("1: one\n", "keys must be strings"),
         ("blob: !!binary aGVsbG8=\n", "binary values are not allowed"),
         ("x: !!python/object:os.system {}\n", "could not determine a constructor"),

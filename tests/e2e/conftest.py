@@ -69,3 +69,18 @@ def login(live_server: Any, page: Any) -> Callable[[str, str], Any]:
         return page
 
     return log_in
+
+
+def editor_text(page: Any) -> str:
+    """The text in the config editor, as the editor holds it."""
+    text: str = page.evaluate("window.trEditor.state.doc.toString()")
+    return text
+
+
+def set_editor(page: Any, text: str) -> None:
+    """Replace the editor's text as an operator would: select all, then type (paste-like insert)."""
+    page.locator(".tr-editor .cm-content").click()
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Delete")
+    page.keyboard.insert_text(text)
+    assert page.locator("textarea[name=config]").input_value() == text

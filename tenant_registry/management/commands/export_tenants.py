@@ -6,10 +6,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 
-from tenant_registry import exporter
 from tenant_registry.exceptions import TenantRegistryError
 from tenant_registry.ids import validate_id
 from tenant_registry.models import Tenant
+from tenant_registry.yaml import exporter
 
 
 class Command(BaseCommand):
@@ -27,20 +27,24 @@ class Command(BaseCommand):
             tenants = self._tenants(tenant_ids)
         except DatabaseError as exc:
             raise CommandError(f"nothing was exported: the database is unavailable ({exc})") from exc
+        if out is None and len(tenant_ids) != 1:
+            raise CommandError("Give --out DIR to export more than one tenant (stdout takes a single ID).")
+        exports = [self._export(tenant) for tenant in tenants]
+        for item in exports:
+            if item.stripped:
+                self.stderr.write(f"tenant {item.tenant_id}: literal secrets left out: {', '.join(item.stripped)}")
         if out is None:
-            if len(tenant_ids) != 1:
-                raise CommandError("Give --out DIR to export more than one tenant (stdout takes a single ID).")
-            self.stdout.write(self._text(tenants[0]), ending="")
+            self.stdout.write(exports[0].text, ending="")
             return
-        for tenant in tenants:
-            target = out / f"{tenant.pk}.yaml"
+        for item in exports:
+            target = out / f"{item.tenant_id}.yaml"
             try:
-                exporter.write(out, tenant.pk, self._text(tenant))
+                exporter.write(out, item.tenant_id, item.text)
             except OSError as exc:
-                raise CommandError(f"tenant {tenant.pk}: cannot write {target}: {exc.strerror or exc}") from exc
+                raise CommandError(f"tenant {item.tenant_id}: cannot write {target}: {exc.strerror or exc}") from exc
             if options["verbosity"] >= 2:
-                self.stdout.write(f"{tenant.pk}: {target}")
-        self.stdout.write(f"Exported {len(tenants)} tenant(s) to {out}.")
+                self.stdout.write(f"{item.tenant_id}: {target}")
+        self.stdout.write(f"Exported {len(exports)} tenant(s) to {out}.")
 
     def _tenants(self, tenant_ids: list[str]) -> list[Tenant]:
         for tenant_id in tenant_ids:
@@ -58,8 +62,8 @@ class Command(BaseCommand):
             )
         return [found[t] for t in tenant_ids]
 
-    def _text(self, tenant: Tenant) -> str:
+    def _export(self, tenant: Tenant) -> exporter.Export:
         try:
-            return exporter.to_yaml(exporter.document(tenant))
+            return exporter.export(tenant)
         except TenantRegistryError as exc:
             raise CommandError(f"tenant {tenant.pk}: {exc}") from exc

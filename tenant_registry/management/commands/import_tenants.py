@@ -7,8 +7,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 
-from tenant_registry import importer
 from tenant_registry.exceptions import TenantRegistryError
+from tenant_registry.yaml import importer
+from tenant_registry.yaml.plan import Plan
 
 PROGRESS_FROM = 200  # files; shorter imports finish before a progress line would help
 PROGRESS_EVERY = 100
@@ -29,13 +30,26 @@ class Command(BaseCommand):
             "--prune", action="store_true", help="Deactivate active database tenants without a file here."
         )
         parser.add_argument("--yes", action="store_true", help="Do not ask before pruning.")
+        parser.add_argument(
+            "--only-new",
+            action="store_true",
+            help="Import only tenants not in the database yet; skip the others without reading their file.",
+        )
 
     def handle(
-        self, *args: Any, paths: list[Path], dry_run: bool, diff: bool, prune: bool, yes: bool, **options: Any
+        self,
+        *args: Any,
+        paths: list[Path],
+        dry_run: bool,
+        diff: bool,
+        prune: bool,
+        yes: bool,
+        only_new: bool,
+        **options: Any,
     ) -> None:
         verbosity: int = options["verbosity"]
         try:
-            result = importer.plan(paths, prune=prune, progress=self._progress())
+            result = importer.plan(paths, prune=prune, only_new=only_new, progress=self._progress())
         except (TenantRegistryError, DatabaseError) as exc:
             raise CommandError(f"nothing was imported: {exc}") from exc
         would = "would be " if dry_run else ""
@@ -56,15 +70,17 @@ class Command(BaseCommand):
             counts.append(f"{len(result.prune)} deactivated")
         verb = "Would import" if dry_run else "Imported"
         self.stdout.write(f"{verb}: {', '.join(counts)}, {len(result.errors)} failed.")
+        for warning in result.warnings:
+            self.stderr.write(f"warning: {warning}")
         if result.errors:
             for error in result.errors:
                 self.stderr.write(f"error: {error}")
             done = "checked" if dry_run else "imported"
             raise CommandError(f"{len(result.errors)} file(s) could not be imported; the others were {done}.")
 
-    def _report(self, result: importer.Plan, would: str, show_diff: bool) -> None:
+    def _report(self, result: Plan, would: str, show_diff: bool) -> None:
         for item in result.items:
-            note = " (YAML-only tenant)" if item.action == "skipped" else ""
+            note = f" ({item.reason})" if item.reason else ""
             if item.stripped:
                 note += f" (literal secrets not stored: {', '.join(item.stripped)})"
             self.stdout.write(f"{item.tenant_id}: {would}{item.action}{note}")

@@ -6,11 +6,13 @@ import orjson
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 
-from tenant_registry import cache, conf, exporter, yaml_source
+from tenant_registry import cache, conf, effective
+from tenant_registry.documents.masking import mask_secrets
+from tenant_registry.effective import stored_config
 from tenant_registry.exceptions import TenantRegistryError
 from tenant_registry.ids import validate_id
-from tenant_registry.masking import mask_secrets
 from tenant_registry.models import Tenant
+from tenant_registry.yaml import exporter, tenant_files
 
 
 class Command(BaseCommand):
@@ -21,9 +23,11 @@ class Command(BaseCommand):
     requires_system_checks: list[str] = []  # W005 parses every file in CONFIG_DIR; `manage.py check` runs it
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("tenant_id", metavar="ID")
+        parser.add_argument("tenant_id", metavar="ID", help="The tenant id, e.g. tn_a1b2c3 or africastay.")
         parser.add_argument("--raw", action="store_true", help="The stored form: uninterpolated, unresolved.")
-        parser.add_argument("--format", choices=("json", "yaml"), default="json")
+        parser.add_argument(
+            "--format", choices=("json", "yaml"), default="json", help="Output as JSON (the default) or YAML."
+        )
 
     def handle(self, *args: Any, tenant_id: str, raw: bool, format: str, **options: Any) -> None:
         try:
@@ -34,10 +38,10 @@ class Command(BaseCommand):
         except DatabaseError as exc:
             raise CommandError(f"tenant {tenant_id}: the database is unavailable ({exc})") from exc
         if config is None:
-            raise CommandError(
-                f"tenant {tenant_id}: unknown (no database row and no file {yaml_source.config_dir()}/{tenant_id}.yaml)"
-            )
-        masked = mask_secrets(config)
+            missing = tenant_files.config_dir() / f"{tenant_id}.yaml"
+            raise CommandError(f"tenant {tenant_id}: unknown (no database row and no file {missing})")
+        # The raw form shows references, not values: only literal secrets need masking there.
+        masked = mask_secrets(config) if raw else effective.masked(tenant_id, config, stored_config(Tenant, tenant_id))
         if format == "yaml":
             self.stdout.write(exporter.to_yaml(masked), ending="")
         else:
@@ -59,12 +63,12 @@ class Command(BaseCommand):
             config = row["config"] if isinstance(row["config"], dict) else {}
             meta = {"source": "database", "status": row["status"], "version": row["version"], "read_from": "database"}
             return {**config, "_meta": {"tenant_id": tenant_id, **meta}}
-        path = yaml_source.tenant_file(tenant_id)
+        path = tenant_files.tenant_file(tenant_id)
         if path is None:
             if row is not None:
-                missing = f"{yaml_source.config_dir()}/{tenant_id}.yaml"
+                missing = f"{tenant_files.config_dir()}/{tenant_id}.yaml"
                 raise CommandError(f"tenant {tenant_id}: config_source is yaml but {missing} does not exist")
             return None
         status = row["status"] if row is not None else "active"
         meta = {"tenant_id": tenant_id, "source": "yaml", "status": status, "read_from": "yaml", "file": str(path)}
-        return {**yaml_source.load_file(path), "_meta": meta}
+        return {**tenant_files.load_file(path), "_meta": meta}

@@ -13,8 +13,8 @@ from jsonschema import SchemaError, ValidationError
 from jsonschema.protocols import Validator
 from jsonschema.validators import validator_for
 
-from . import conf
-from .exceptions import InvalidConfig, SchemaFileError
+from .. import conf
+from ..exceptions import InvalidConfig, SchemaFileError
 from .secrets import dotted
 
 MAX_REPORTED = 5

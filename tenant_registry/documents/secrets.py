@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
-from . import conf
+from .. import conf
+from ..ids import env_prefix
 from .environ import environ as live_environ
-from .ids import env_prefix
-from .interpolation import reference_name
+from .interpolation import is_pure_reference, reference_name
+from .secret_keys import is_secret_key
 
 KeyPath = tuple[str | int, ...]
 
@@ -19,93 +20,36 @@ def dotted(path: KeyPath) -> str:
     return ".".join(f"[{step}]" if isinstance(step, int) else step for step in path).replace(".[", "[")
 
 
-def is_secret_key(key: object) -> bool:
-    return isinstance(key, str) and _is_secret_name(key, conf.get("SECRET_KEYS"))
-
-
-def secret_name_test() -> Callable[[str], bool]:
-    """``is_secret_key`` for string keys under the current SECRET_KEYS, memoised per key name."""
-    return _name_tests(conf.get("SECRET_KEYS"))
-
-
-def secret_key_needles() -> tuple[tuple[bytes, bytes], ...]:
-    """What the lower-cased JSON of a document must contain somewhere if it has a secret key:
-    a key ends with a secret name, so its JSON ends with the name's last word and ``":``. Each
-    comes as (word, word + ``":``): the word alone is the fast search, ``":`` being everywhere."""
-    return _needles(conf.get("SECRET_KEYS"))
-
-
-@lru_cache(maxsize=8)
-def _needles(secret_keys: frozenset[str]) -> tuple[tuple[bytes, bytes], ...]:
-    words = {name.replace("-", "_").rsplit("_", 1)[-1] or name for name in secret_keys}
-    return tuple((word.encode(), f'{word}":'.encode()) for word in sorted(words))
-
-
-@lru_cache(maxsize=8)
-def _name_tests(secret_keys: frozenset[str]) -> Callable[[str], bool]:
-    known: dict[str, bool] = {}
-
-    def test(key: str) -> bool:
-        hit = known.get(key)
-        if hit is None:
-            if len(known) > 8192:
-                known.clear()
-            hit = known[key] = _is_secret_name(key, secret_keys)
-        return hit
-
-    return test
-
-
-@lru_cache(maxsize=8192)
-def _is_secret_name(key: str, secret_keys: frozenset[str]) -> bool:
-    name = key.lower()
-    return any(name == s or name.endswith(("_" + s, "-" + s)) for s in secret_keys)
+def walk(doc: Any, path: KeyPath = (), under_secret: bool = False) -> Iterator[tuple[KeyPath, Any, bool]]:
+    """Every scalar of ``doc`` with its path and whether it sits under a secret key: the one tree
+    walk of the document rules (the hot cache-fill scan in ``entry`` is the only other)."""
+    if isinstance(doc, dict):
+        for key, value in doc.items():
+            yield from walk(value, (*path, key), under_secret or is_secret_key(key))
+    elif isinstance(doc, list):
+        for index, value in enumerate(doc):
+            yield from walk(value, (*path, index), under_secret)
+    else:
+        yield path, doc, under_secret
 
 
 def is_literal(value: object) -> bool:
-    """A value that would be stored as a secret: not empty, not a lone ``${VAR}`` reference."""
-    return _is_literal(value)
-
-
-def _is_literal(value: object) -> bool:
+    """A value that would be stored as a secret: not empty, not one pure ``${VAR}`` expression."""
     if isinstance(value, bool) or value is None or value == "":
         return False
     if isinstance(value, str):
-        return reference_name(value) is None
+        return not is_pure_reference(value)
     return isinstance(value, int | float)
 
 
-def secret_scalars(doc: Any, path: KeyPath = (), under_secret: bool = False) -> Iterator[tuple[KeyPath, Any]]:
+def secret_scalars(doc: Any) -> Iterator[tuple[KeyPath, Any]]:
     """Every scalar under a secret key, whatever its value, with its path."""
-    if isinstance(doc, dict):
-        for key, value in doc.items():
-            yield from secret_scalars(value, (*path, key), under_secret or is_secret_key(key))
-    elif isinstance(doc, list):
-        for index, value in enumerate(doc):
-            yield from secret_scalars(value, (*path, index), under_secret)
-    elif under_secret:
-        yield path, doc
+    return ((path, value) for path, value, secret in walk(doc) if secret)
 
 
-def literal_secrets(doc: Any, path: KeyPath = (), under_secret: bool = False) -> Iterator[KeyPath]:
-    """Paths of literal secret values: scalars under a secret key that are not a ``${VAR}`` reference."""
-    found: list[KeyPath] = []
-    if isinstance(doc, dict | list):
-        _collect(doc, path, under_secret, conf.get("SECRET_KEYS"), found)
-    elif under_secret and _is_literal(doc):
-        found.append(path)
-    return iter(found)
-
-
-def _collect(doc: Any, path: KeyPath, under: bool, secret_keys: frozenset[str], found: list[KeyPath]) -> None:
-    """Append to ``found`` in document order; runs on every cache fill, so it walks without generators."""
-    items = doc.items() if isinstance(doc, dict) else enumerate(doc)
-    for key, value in items:
-        secret = under or (isinstance(key, str) and _is_secret_name(key, secret_keys))
-        if isinstance(value, dict | list):
-            _collect(value, (*path, key), secret, secret_keys, found)
-        elif secret and _is_literal(value):
-            found.append((*path, key))
+def literal_secrets(doc: Any) -> Iterator[KeyPath]:
+    """Paths of literal secret values: scalars under a secret key that are not a pure reference."""
+    return (path for path, value in secret_scalars(doc) if is_literal(value))
 
 
 def strip(doc: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
@@ -114,12 +58,17 @@ def strip(doc: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     if not removed:
         return doc, []
     stripped = _copy(doc)
-    for path in sorted(removed, key=lambda p: [str(s) for s in p], reverse=True):
+    # Deepest and last first, so that deleting one never shifts the index of another.
+    for path in sorted(removed, key=_order, reverse=True):
         parent: Any = stripped
         for step in path[:-1]:
             parent = parent[step]
         del parent[path[-1]]
     return stripped, [dotted(p) for p in removed]
+
+
+def _order(path: KeyPath) -> list[tuple[str, int]]:
+    return [(step, 0) if isinstance(step, str) else ("", step) for step in path]
 
 
 def _copy(doc: Any) -> Any:

@@ -9,7 +9,8 @@ from typing import Any
 import orjson
 
 from .interpolation import reference_name
-from .secrets import KeyPath, dotted, is_secret_key
+from .secret_keys import is_secret_key
+from .secrets import KeyPath, dotted
 
 REDACTED = "[redacted]"
 ABSENT_TEXT = "(absent)"

@@ -7,10 +7,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import conf
-from .exceptions import ConfigFileError
-from .ids import ID_RE, validate_id
-from .yaml_loader import parse
+from .. import conf
+from ..exceptions import ConfigFileError
+from ..ids import ID_RE, validate_id
+from .loader import parse
 
 SUFFIX = ".yaml"
 _built: dict[Path, tuple[tuple[int, int, int], bytes]] = {}
@@ -65,7 +65,7 @@ def read_text(path: Path) -> str:
 
 def load_file(path: Path) -> dict[str, Any]:
     """The parsed, uninterpolated document of a tenant file."""
-    return parse(read_text(path), str(path), max_depth=conf.get("MAX_YAML_DEPTH"))
+    return parse(read_text(path), str(path), max_depth=conf.get("MAX_YAML_DEPTH"), max_bytes=conf.get("MAX_YAML_BYTES"))
 
 
 def load_built(path: Path, build: Callable[[dict[str, Any]], bytes]) -> bytes:

@@ -1,0 +1,1 @@
+"""The document rules: secrets, interpolation, environment access, masking, diffs, schema."""

@@ -1,0 +1,184 @@
+"""Which environment variables a tenant's config may read, and which of their values may be shown.
+
+A config that the app writes (a database tenant's) may reference only: variables under the
+tenant's own prefix (``TN_A1B2C3_*``), the variables named in ``SECRET_ENV``, and what
+``ENV_ALLOW`` lists (names or ``fnmatch`` patterns). A variable under another tenant's prefix is
+refused even when ``ENV_ALLOW`` or the tenant's own (shorter) prefix would cover it. Files of
+YAML-only tenants are deployed like code and may reference any variable.
+
+Every value read from the environment is masked wherever the registry shows a config, unless
+``ENV_ALLOW`` marks its variable ``"public"``.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Callable, Collection, Iterator, Mapping
+from functools import lru_cache
+from typing import Any
+
+from .. import conf
+from ..exceptions import InterpolationError, InvalidConfig
+from ..ids import env_prefix
+from .environ import environ
+from .interpolation import expression_paths, interpolate_string, parse, variables
+from .secrets import dotted
+
+# Given candidate prefixes (``A_``, ``A_B_``, ...), the tenants that own them: prefix -> id.
+PrefixOwners = Callable[[Collection[str]], Mapping[str, str]]
+
+
+def memoised(owners: PrefixOwners) -> PrefixOwners:
+    """``owners`` asked at most once per prefix: for the bulk write paths."""
+    known: dict[str, str | None] = {}
+
+    def ask(prefixes: Collection[str]) -> Mapping[str, str]:
+        new = [p for p in prefixes if p not in known]
+        if new:
+            found = owners(new)
+            known.update({p: found.get(p) for p in new})
+        return {p: owner for p in prefixes if (owner := known[p]) is not None}
+
+    return ask
+
+
+def allowed(tenant_id: str, name: str) -> bool:
+    """Whether a database tenant's config may read ``name`` (the read-time rule)."""
+    if name.startswith(_prefix(tenant_id)) or name in conf.get("SECRET_ENV").values():
+        return True
+    return _rules(_allow_setting()).allowed(name)
+
+
+def is_public(name: str) -> bool:
+    return _rules(_allow_setting()).public(name)
+
+
+def candidate_prefixes(name: str) -> list[str]:
+    """Every ``X_`` prefix of a variable name that a tenant id could map to."""
+    return [name[: index + 1] for index, char in enumerate(name) if char == "_" and index > 0]
+
+
+def reference_problems(tenant_id: str, config: Any, owners: PrefixOwners) -> list[str]:
+    """``<key path>: <why>`` for each reference a database tenant's config may not make."""
+    problems: list[str] = []
+    for path in expression_paths(config):
+        value = config
+        for step in path:
+            value = value[step]
+        problems.extend(f"{dotted(path)}: {why}" for why in _value_problems(tenant_id, value, owners))
+    return problems
+
+
+def check_references(tenant_id: str, config: Any, owners: PrefixOwners) -> None:
+    problems = reference_problems(tenant_id, config, owners)
+    if problems:
+        raise InvalidConfig(f"tenant {tenant_id}: " + "; ".join(problems))
+
+
+def _value_problems(tenant_id: str, value: str, owners: PrefixOwners) -> Iterator[str]:
+    try:
+        names = dict.fromkeys(variables(parse(value)))
+    except InterpolationError as exc:
+        yield str(exc)
+        return
+    for name in names:
+        why = _refusal(tenant_id, name, owners)
+        if why is not None:
+            yield f"${{{name}}} {why}"
+
+
+def _refusal(tenant_id: str, name: str, owners: PrefixOwners) -> str | None:
+    if name in conf.get("SECRET_ENV").values():
+        return None
+    own = _prefix(tenant_id)
+    mine = name.startswith(own)
+    if not (mine or _rules(_allow_setting()).allowed(name)):
+        return (
+            f"is not an allowed variable for tenant {tenant_id} "
+            f"(use {own}*, a SECRET_ENV variable, or list it in TENANT_REGISTRY['ENV_ALLOW'])"
+        )
+    # A tenant's own prefix covers its variables, not those of a tenant with a longer prefix inside it.
+    for prefix, owner in owners(candidate_prefixes(name)).items():
+        if owner != tenant_id and (len(prefix) > len(own) or not mine):
+            return f"belongs to tenant {owner} (another tenant's variables are never readable)"
+    return None
+
+
+def unresolvable(tenant_id: str, config: Any) -> list[str]:
+    """``<key path>: <why>`` for each expression a database tenant's read would fail on now
+    (a required variable unset, or one it may not read)."""
+    env = TenantEnviron(tenant_id)
+    problems: list[str] = []
+    for path in expression_paths(config):
+        value = config
+        for step in path:
+            value = value[step]
+        try:
+            interpolate_string(value, env)
+        except InterpolationError as exc:
+            problems.append(f"{dotted(path)}: {exc}")
+    return problems
+
+
+class TenantEnviron(Mapping[str, str]):
+    """The environment as a database tenant's config sees it: variables it may not read are unset."""
+
+    def __init__(self, tenant_id: str) -> None:
+        self.tenant_id = tenant_id
+
+    def get(self, name: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        return environ.get(name, default) if allowed(self.tenant_id, name) else default
+
+    def __getitem__(self, name: str) -> str:
+        value = self.get(name)
+        if value is None:
+            raise KeyError(name)
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name in environ if allowed(self.tenant_id, name))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def _allow_setting() -> object:
+    return conf.get("ENV_ALLOW")
+
+
+class _Rules:
+    def __init__(self, allow: re.Pattern[str] | None, public: re.Pattern[str] | None) -> None:
+        self._allow, self._public = allow, public
+
+    def allowed(self, name: str) -> bool:
+        return self._allow is not None and self._allow.fullmatch(name) is not None
+
+    def public(self, name: str) -> bool:
+        return self._public is not None and self._public.fullmatch(name) is not None
+
+
+_compiled: tuple[object, _Rules] = (None, _Rules(None, None))
+
+
+def _rules(setting: object) -> _Rules:
+    """ENV_ALLOW compiled once per settings object: a list of patterns (values masked), or a dict
+    of pattern -> "public" | "masked"."""
+    global _compiled
+    if _compiled[0] is not setting:
+        items = setting.items() if isinstance(setting, Mapping) else ((p, "masked") for p in setting)  # type: ignore[attr-defined]
+        patterns = dict(items)
+        public = [p for p, kind in patterns.items() if kind == "public"]
+        _compiled = (setting, _Rules(_regex(patterns), _regex(public)))
+    return _compiled[1]
+
+
+def _regex(patterns: Collection[str]) -> re.Pattern[str] | None:
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns))
+
+
+@lru_cache(maxsize=4096)
+def _prefix(tenant_id: str) -> str:
+    return env_prefix(tenant_id)

@@ -1,0 +1,68 @@
+"""The one rule for "this key holds a secret", applied to every key at every depth.
+
+A key is normalised first: Unicode compatibility forms folded (NFKC), surrounding spaces dropped,
+camelCase and letter/digit boundaries split, case folded, and every run of other characters
+(``-``, ``_``, ``.``, spaces) taken as a word break. ``apiKey``, ``API-KEY``, ``" api_key "`` and
+the full-width form of ``API_KEY`` all become the words ``api key``. The key is secret when the words
+of a SECRET_KEYS name occur in it (in order, together, or run together as one word such as
+``apikey``) and every word after them is a qualifier (``key``, ``access``, ``value``) or a number:
+``smtp_password``, ``secret_key``, ``aws_secret_access_key``, ``api_key_2``, ``apikey`` are
+secret; ``token_count``, ``max_tokens``, ``password_min_length``, ``api_key_id`` are not.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from .. import conf
+
+QUALIFIERS = frozenset({"key", "access", "value"})
+_BOUNDARY = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
+_BREAK = re.compile(r"[\W_]+")
+
+
+def words(key: str) -> tuple[str, ...]:
+    text = unicodedata.normalize("NFKC", key).strip()
+    return tuple(word for word in _BREAK.split(_BOUNDARY.sub("_", text).casefold()) if word)
+
+
+def is_secret_key(key: object) -> bool:
+    return isinstance(key, str) and _is_secret(key, conf.get("SECRET_KEYS"))
+
+
+@lru_cache(maxsize=8192)
+def _is_secret(key: str, secret_keys: frozenset[str]) -> bool:
+    found = words(key)
+    return any(_matches(found, name) for name in _names(secret_keys))
+
+
+@lru_cache(maxsize=8)
+def _names(secret_keys: frozenset[str]) -> tuple[tuple[str, ...], ...]:
+    return tuple(name for name in (words(key) for key in sorted(secret_keys)) if name)
+
+
+def _matches(found: tuple[str, ...], name: tuple[str, ...]) -> bool:
+    joined = "".join(name)
+    for start in range(len(found)):
+        if found[start : start + len(name)] == name:
+            rest = found[start + len(name) :]
+        elif found[start] == joined:
+            rest = found[start + 1 :]
+        else:
+            continue
+        if all(word in QUALIFIERS or word.isdigit() for word in rest):
+            return True
+    return False
+
+
+def needles() -> tuple[bytes, ...]:
+    """Words that the case-folded, NFKC-normalised JSON of a document must contain somewhere if
+    any of its keys is secret: the last word of each SECRET_KEYS name."""
+    return _needles(conf.get("SECRET_KEYS"))
+
+
+@lru_cache(maxsize=8)
+def _needles(secret_keys: frozenset[str]) -> tuple[bytes, ...]:
+    return tuple(sorted({name[-1].encode() for name in _names(secret_keys)}))

@@ -1,0 +1,1 @@
+"""Tenant YAML files: the safe loader, where the files are, import and export."""

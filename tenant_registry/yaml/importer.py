@@ -1,0 +1,195 @@
+"""Planning and applying a YAML import: what each file would change, then one transaction.
+
+``plan`` only reads. ``apply`` is the single place that writes an import (bulk upserts and the
+prune), so anything that must happen per written tenant (history rows, audit) belongs there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+
+from .. import conf, revisions
+from ..documents import schema, secrets
+from ..documents.env_access import PrefixOwners, memoised, unresolvable
+from ..exceptions import ConfigFileError, InvalidTenantId
+from ..ids import env_prefix, validate_id
+from ..managers import STATUSES, clean_config
+from ..models import Tenant
+from . import tenant_files
+from .plan import Plan, Planned, Stored
+
+BATCH_SIZE = 1000
+UPDATED_FIELDS = ("name", "status", "config", "config_source", "version", "updated_at")
+META_FIELDS = {"name": None, "status": STATUSES, "config_source": tuple(Tenant.Source.values)}
+Progress = Callable[[int, int], None]
+NAME_MAX: int = Tenant._meta.get_field("name").max_length  # type: ignore[assignment]
+
+
+def files_to_import(paths: Sequence[Path]) -> list[Path]:
+    if not paths:
+        paths = [tenant_files.config_dir()]
+    found: list[Path] = []
+    for path in paths:
+        found.extend(sorted(path.glob(f"*{tenant_files.SUFFIX}")) if path.is_dir() else [path])
+    return found
+
+
+def stored_tenants() -> dict[str, Stored]:
+    rows = Tenant.objects.values_list("id", "name", "status", "config_source", "config")
+    return {tenant_id: Stored(name, status, source, config) for tenant_id, name, status, source, config in rows}
+
+
+def plan(
+    paths: Sequence[Path], *, prune: bool = False, only_new: bool = False, progress: Progress | None = None
+) -> Plan:
+    """What importing ``paths`` would do; reads only. Errors name the file (and line or key path).
+    With ``only_new``, tenants already in the database are skipped without reading their file."""
+    schema.get_validator()  # a broken SCHEMA file stops the whole import, before any file
+    result = Plan()
+    stored = stored_tenants()
+    owners = _PrefixOwners(stored)
+    references = memoised(Tenant.objects.prefix_owners)
+    files = files_to_import(paths)
+    for done, path in enumerate(files, 1):
+        try:
+            item = _plan_file(path, stored, only_new, references)
+            if item.action != "skipped" and not item.keeps_config:
+                where = f"{path}: tenant {item.tenant_id}"
+                result.warnings += [
+                    f"{where}: {p} (get_config fails until it is set)"
+                    for p in unresolvable(item.tenant_id, item.config)
+                ]
+            if item.action != "skipped":
+                owners.claim(item.tenant_id, path)
+            result.items.append(item)
+        except (ConfigFileError, ValueError) as exc:
+            message = str(exc)
+            result.errors.append(message if str(path) in message else f"{path}: {message}")
+        if progress is not None:
+            progress(done, len(files))
+    if prune:
+        seen = {path.stem for path in files}
+        result.prune = sorted(t for t, row in stored.items() if row.status == "active" and t not in seen)
+    return result
+
+
+class _PrefixOwners:
+    """Which tenant holds each environment-variable prefix (acme-1 and acme_1 both map to ACME_1_)."""
+
+    def __init__(self, stored: dict[str, Stored]) -> None:
+        self.owner: dict[str, tuple[str, Path | None]] = {env_prefix(t): (t, None) for t in stored}
+
+    def claim(self, tenant_id: str, path: Path) -> None:
+        prefix = env_prefix(tenant_id)
+        other, other_path = self.owner.setdefault(prefix, (tenant_id, path))
+        if other != tenant_id:
+            where = f"the file {other_path}" if other_path else "the database"
+            raise ConfigFileError(
+                f"{path}: tenant {tenant_id} clashes with tenant {other} (from {where}): "
+                f"both map to the environment prefix {prefix}; rename one of them"
+            )
+
+
+def _plan_file(path: Path, stored: dict[str, Stored], only_new: bool, references: PrefixOwners) -> Planned:
+    try:
+        tenant_id = validate_id(path.stem)
+    except InvalidTenantId as exc:
+        raise ConfigFileError(f"{path}: the file name is not a tenant id: {exc}") from None
+    if not path.is_file():
+        raise ConfigFileError(f"{path}: no such file")
+    if path.is_symlink() and not path.resolve().is_relative_to(path.parent.resolve()):
+        raise ConfigFileError(f"{path}: refusing a link that leaves {path.parent}")
+    if tenant_id in conf.get("YAML_ONLY_TENANTS"):
+        return Planned(tenant_id, path, "skipped", reason="YAML-only tenant")
+    current = stored.get(tenant_id)
+    if only_new and current is not None:
+        return Planned(tenant_id, path, "skipped", reason="already in the database")
+    raw = tenant_files.load_file(path)
+    meta = _meta(raw.get("_meta") or {}, f"{path}: tenant {tenant_id}")
+    config, stripped = secrets.strip(clean_config(tenant_id, raw, references))
+    client = config.get("client")
+    named, name = "_meta.name", meta.get("name")
+    if name is None and isinstance(client, dict) and isinstance(client.get("name"), str):
+        named, name = "client.name", client["name"]
+    if name is not None and len(name) > NAME_MAX:
+        raise ConfigFileError(f"{path}: tenant {tenant_id}: {named} is longer than {NAME_MAX} characters")
+    item = Planned(tenant_id, path, "created", config, name, meta.get("status"), meta.get("config_source", "database"))
+    if item.keeps_config and tenant_files.tenant_file(tenant_id) is None:
+        expected = tenant_files.config_dir() / f"{tenant_id}{tenant_files.SUFFIX}"
+        raise ConfigFileError(f"{path}: tenant {tenant_id}: _meta.config_source is yaml but {expected} does not exist")
+    item.stripped, item.stored = stripped, current
+    if current is not None:
+        item.action = "unchanged" if item.same_as_stored() else "updated"
+    return item
+
+
+def _meta(meta: object, where: str) -> dict[str, str]:
+    """The ``_meta`` block of an export: name, status and config_source, each optional."""
+    if not isinstance(meta, dict):
+        raise ConfigFileError(f"{where}: _meta must be a mapping of name, status and config_source")
+    for key, value in meta.items():
+        if key not in META_FIELDS:
+            raise ConfigFileError(f"{where}: _meta.{key} is not known (name, status, config_source)")
+        allowed = META_FIELDS[key]
+        if not isinstance(value, str) or (allowed is not None and value not in allowed):
+            expected = f"one of {', '.join(allowed)}" if allowed else "a string"
+            raise ConfigFileError(f"{where}: _meta.{key} must be {expected}, got {value!r}")
+    return meta
+
+
+def apply(result: Plan, *, batch_size: int = BATCH_SIZE) -> None:
+    """Write the plan in one transaction: bulk upserts (version + 1 on update, as ``save_config``)
+    and the prune. TenantQuerySet strips secrets and invalidates each written tenant once, after commit.
+    """
+    items = result.writes()
+    with transaction.atomic(), revisions.acting(reason="import_tenants"):
+        locked = _lock(items)
+        Tenant.objects.bulk_create(
+            [_row(item, locked.get(item.tenant_id)) for item in items],
+            batch_size=batch_size,
+            update_conflicts=True,
+            unique_fields=["id"],
+            update_fields=list(UPDATED_FIELDS),
+        )
+        if result.prune:
+            Tenant.objects.filter(pk__in=result.prune, status="active").update(status="inactive")
+
+
+@dataclass(frozen=True)
+class _Locked:
+    version: int
+    name: str
+    status: str
+    config: Any = None
+
+
+def _lock(items: list[Planned]) -> dict[str, _Locked]:
+    """Lock the rows about to be written; what they hold, read under the lock (the config only of
+    rows that keep it)."""
+    ids = [item.tenant_id for item in items]
+    keep = [item.tenant_id for item in items if item.keeps_config]
+    locked: dict[str, _Locked] = {}
+    for start in range(0, len(ids), BATCH_SIZE):
+        rows = Tenant.objects.select_for_update().filter(pk__in=ids[start : start + BATCH_SIZE])
+        locked.update((pk, _Locked(*row)) for pk, *row in rows.values_list("pk", "version", "name", "status"))
+    for pk, config in Tenant.objects.filter(pk__in=keep).values_list("pk", "config"):
+        locked[pk] = _Locked(locked[pk].version, locked[pk].name, locked[pk].status, config)
+    return locked
+
+
+def _row(item: Planned, current: _Locked | None) -> Tenant:
+    """The row to write: what the file states, else what the row holds (active and unnamed on create)."""
+    now = current or _Locked(0, "", Tenant.Status.ACTIVE, {})
+    return Tenant(
+        id=item.tenant_id,
+        name=now.name if item.name is None else item.name,
+        status=item.status or now.status,
+        config_source=item.source,
+        config=now.config if item.keeps_config else item.config,
+        version=now.version + 1,
+    )

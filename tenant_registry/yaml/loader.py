@@ -1,0 +1,171 @@
+"""A safe YAML loader that reads scalars the YAML 1.2 core-schema way and refuses what a tenant file
+must not contain, with the line of each problem."""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+import yaml
+
+from ..exceptions import ConfigFileError
+
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+MAX_NODES = 100_000
+EXPANSION_FACTOR = 8  # the document, aliases expanded, may hold at most this many times MAX_YAML_BYTES
+
+# (tag, pattern, first characters): YAML 1.2 core schema, plus 1.1's merge key "<<", which configs use.
+CORE_RESOLVERS: tuple[tuple[str, str, list[str]], ...] = (
+    ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", list("tTfF")),
+    ("int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", list("-+0123456789")),
+    (
+        "float",
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        list("-+.0123456789"),
+    ),
+    ("null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    ("merge", r"^(?:<<)$", ["<"]),
+)
+_LEADING_ZERO = re.compile(r"[-+]?0[0-9]+")
+
+
+class TenantLoader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """SafeLoader (C when available) with YAML 1.2 core scalars, that rejects duplicate or non-string
+    keys, binary, sets, leading-zero integers and documents that aliases would make too large."""
+
+    # Our own table: PyYAML's add_implicit_resolver would start from a copy of the YAML 1.1 one.
+    yaml_implicit_resolvers: dict[str | None, list[tuple[str, re.Pattern[str]]]] = {}
+    max_depth = 32
+    max_chars = EXPANSION_FACTOR * 1_048_576
+
+    def get_single_node(self) -> yaml.Node | None:
+        node: yaml.Node | None = super().get_single_node()
+        if node is not None:
+            _Measure(self.max_depth, self.max_chars).size(node, 1)
+        return node
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[object] = set()
+        self.flatten_mapping(node)
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, str):
+                raise _marked(key_node, f"keys must be strings, got {type(key).__name__} {key!r}")
+            if key in seen:
+                raise _marked(key_node, f"duplicate key {key!r}")
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        text = str(self.construct_scalar(node))
+        if _LEADING_ZERO.fullmatch(text):
+            raise _marked(
+                node,
+                f"{text} is ambiguous (YAML 1.1 reads it as an octal number, YAML 1.2 drops the zero): "
+                f"quote it to keep it as text ('{text}'), or remove the leading zero",
+            )
+        try:
+            if text.startswith(("0o", "0x")):
+                return int(text[2:], 8 if text[1] == "o" else 16)
+            return int(text)
+        except ValueError:
+            raise _marked(node, f"{text!r} is not an integer") from None
+
+    def construct_yaml_float(self, node: yaml.ScalarNode) -> float:
+        value: float = super().construct_yaml_float(node)
+        if not math.isfinite(value):
+            raise _marked(node, f"non-finite number {node.value!r} is not allowed")
+        return value
+
+
+class _Measure:
+    """Size of the composed node graph with aliases expanded, computed once per node (so an alias
+    costs nothing to measure): scalar characters, values and height, refused past the caps."""
+
+    def __init__(self, max_depth: int, max_chars: int) -> None:
+        self.max_depth = max_depth
+        self.max_chars = max_chars
+        self.known: dict[int, tuple[int, int, int]] = {}
+
+    def size(self, node: yaml.Node, depth: int) -> tuple[int, int, int]:
+        known = self.known.get(id(node))
+        if known is None:
+            if depth > self.max_depth:
+                raise self._too_deep(node)
+            known = self.known[id(node)] = self._measure(node, depth)
+        if depth - 1 + known[2] > self.max_depth:
+            raise self._too_deep(node)
+        return known
+
+    def _measure(self, node: yaml.Node, depth: int) -> tuple[int, int, int]:
+        if isinstance(node, yaml.ScalarNode):
+            return len(node.value), 1, 1
+        chars = values = height = 0
+        pairs = node.value if isinstance(node, yaml.MappingNode) else [(None, child) for child in node.value]
+        for key, value in pairs:
+            if key is not None:
+                chars += self.size(key, depth + 1)[0]
+            more, count, tall = self.size(value, depth + 1)
+            chars, values, height = chars + more, values + count, max(height, tall)
+            if chars > self.max_chars:
+                raise _marked(
+                    node,
+                    f"too large once aliases are expanded (over {self.max_chars} characters: "
+                    f"{EXPANSION_FACTOR} x MAX_YAML_BYTES)",
+                )
+            if values > MAX_NODES:
+                raise _marked(node, f"too many values (over {MAX_NODES}, aliases expanded)")
+        return chars, values + 1, height + 1
+
+    def _too_deep(self, node: yaml.Node) -> yaml.MarkedYAMLError:
+        return _marked(node, f"nesting is deeper than {self.max_depth} levels (or an alias refers to itself)")
+
+
+def _refuse(what: str) -> Any:
+    def construct(loader: TenantLoader, node: yaml.Node) -> None:
+        raise _marked(node, f"{what} are not allowed (quote the value to keep it as text)")
+
+    return construct
+
+
+def _marked(node: yaml.Node, problem: str) -> yaml.MarkedYAMLError:
+    return yaml.constructor.ConstructorError(None, None, problem, node.start_mark)
+
+
+for _tag, _pattern, _first in CORE_RESOLVERS:
+    TenantLoader.add_implicit_resolver(f"tag:yaml.org,2002:{_tag}", re.compile(_pattern), _first)
+TenantLoader.add_constructor("tag:yaml.org,2002:int", TenantLoader.construct_yaml_int)
+TenantLoader.add_constructor("tag:yaml.org,2002:float", TenantLoader.construct_yaml_float)
+for _tag, _what in (
+    ("timestamp", "dates"),
+    ("binary", "binary values"),
+    ("set", "sets"),
+    ("omap", "ordered maps"),
+    ("pairs", "pairs"),
+):
+    TenantLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _refuse(_what))
+
+
+def parse(text: str, where: str, *, max_depth: int, max_bytes: int) -> dict[str, Any]:
+    """Parse one YAML document that must be a mapping; errors name ``where`` and the line. The
+    document, aliases expanded, may hold at most EXPANSION_FACTOR x ``max_bytes`` scalar characters."""
+    loader = TenantLoader(text)
+    loader.max_depth, loader.max_chars = max_depth, EXPANSION_FACTOR * max_bytes
+    try:
+        doc = loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f":{mark.line + 1}" if mark is not None else ""
+        problem = ", ".join(part for part in (exc.context, exc.problem) if part)
+        raise ConfigFileError(f"{where}{line}: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigFileError(f"{where}: {exc}") from None
+    except RecursionError:
+        raise ConfigFileError(f"{where}: nesting is too deep") from None
+    finally:
+        loader.dispose()
+    if not isinstance(doc, dict):
+        kind = "empty" if doc is None else f"a {type(doc).__name__}"
+        raise ConfigFileError(f"{where}: the document must be a mapping, got {kind}")
+    return doc

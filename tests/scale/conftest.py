@@ -1,0 +1,104 @@
+"""Fixtures of the scale tests: each starts its servers on free loopback ports and stops them by PID."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ..services import database_url
+from . import cluster_topology, pg_topology, redis_topology
+from .app_servers import REPO, AppServer, start_app
+from .procs import Group, TopologyError
+
+DATABASE = "registry"
+
+
+@pytest.fixture(scope="session")
+def password_redis() -> Iterator[redis_topology.PasswordRedis]:
+    group = Group("password")
+    try:
+        yield redis_topology.start_password(group)
+    finally:
+        group.close()
+
+
+@pytest.fixture(scope="session")
+def tls_redis() -> Iterator[redis_topology.TlsRedis]:
+    group = Group("tls")
+    try:
+        yield redis_topology.start_tls(group)
+    finally:
+        group.close()
+
+
+@pytest.fixture
+def sentinel() -> Iterator[redis_topology.Sentinel]:
+    """Function-scoped: a test may kill its primary."""
+    group = Group("sentinel")
+    try:
+        yield redis_topology.start_sentinel(group)
+    finally:
+        group.close()
+
+
+@pytest.fixture
+def cluster() -> Iterator[cluster_topology.Cluster]:
+    group = Group("cluster")
+    try:
+        yield cluster_topology.start_cluster(group)
+    finally:
+        group.close()
+
+
+@pytest.fixture(scope="module")
+def replicated() -> Iterator[pg_topology.Replicated]:
+    """A primary and its delayed replica holding a migrated database ``registry``."""
+    group = Group("postgres", owner=pg_topology.USER)
+    try:
+        pair = pg_topology.start_replicated(group)
+        pair.create_database(DATABASE)
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "project.deploy_settings"}
+        env["DATABASE_URL"] = pair.primary.url(DATABASE)
+        done = subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=300,
+        )
+        if done.returncode != 0:
+            raise TopologyError(f"migrate on the test primary failed:\n{done.stdout}{done.stderr}")
+        pair.wait_caught_up()
+        yield pair
+    finally:
+        group.close()
+
+
+def registry_env(settings: Any, **extra: str) -> dict[str, str]:
+    """What a server process needs to share this test's database, Redis and key prefix."""
+    registry = {k: str(v) if isinstance(v, Path) else v for k, v in settings.TENANT_REGISTRY.items()}
+    return {
+        "DATABASE_URL": database_url(settings.DATABASES["default"]["NAME"]),
+        "REDIS_URL": os.environ["REDIS_URL"],
+        "TR_SETTINGS": json.dumps(registry),
+        **extra,
+    }
+
+
+@pytest.fixture(params=["gunicorn", "gunicorn-preload", "uvicorn"])
+def app_server(request: pytest.FixtureRequest, transactional_db: None, settings: Any) -> Iterator[AppServer]:
+    """The demo project under each application server, on this test's (committed) database."""
+    group = Group("app")
+    try:
+        yield start_app(group, request.param, registry_env(settings, CONN_MAX_AGE="60"))
+    finally:
+        group.close()
