@@ -25,7 +25,7 @@ def main() -> int:
     import django
 
     django.setup()
-    from . import bulk, data, reads, stampede
+    from . import bulk, data, reads, saves, stampede
     from .report import Table
 
     quick = os.environ.get("BENCH_QUICK") == "1"
@@ -47,6 +47,11 @@ def main() -> int:
                 else [data.large_id(i) for i in range(1, 200)]
             )
             table.rows += reads.misses(size, cold, n // 2)
+        ours, floor = saves.latency(data.tenant_id(7_000), 100 if quick else 400)
+        table.rows += [
+            reads.Row("floor: Tenant.save(), no subscriber", "3 KB", floor),
+            reads.Row(f"Tenant.save(), {saves.SUBSCRIBERS} subscriber processes (p50)", "3 KB", ours, floor, 2.0),
+        ]
         trials = 5 if quick else 15
         table.note(
             "stampede: 32 threads, 1 process, one cold key",

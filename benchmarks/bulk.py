@@ -14,8 +14,8 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 
 from tenant_registry import cache
+from tenant_registry.cache.stores.redis import escape_glob
 from tenant_registry.models import Tenant
-from tenant_registry.redis_store import escape_glob
 from tenant_registry.yaml import importer
 
 from .data import make_config
@@ -49,8 +49,8 @@ def raw_scan_unlink(client: redis.Redis, pattern: str) -> int:
 def invalidate_all(ours: int, foreign: int, trials: int = 3) -> tuple[float, float, int]:
     """Median seconds of Tenant.objects.invalidate_all() and of the raw floor, and keys removed."""
     client = _client()
-    store = cache.get_store()
-    ns = store.ns  # type: ignore[union-attr]
+    store = cache.store()
+    ns = store.keys.ns  # type: ignore[union-attr]
     our_keys = [f"{ns}c:zz{i:06d}" for i in range(ours)]
     foreign_keys = [f"{FOREIGN_PREFIX}k{i:06d}" for i in range(foreign)]
     _fill(client, foreign_keys)

@@ -77,9 +77,11 @@ def _child(tasks: Any, results: Any) -> None:
     import django
 
     django.setup()
-    from tenant_registry import local_tier
+    from tenant_registry import cache
 
-    local_tier.current()
+    deadline = time.monotonic() + 10  # the tier up before the trials, not during one
+    while not ((tier := cache.local_tier()) is not None and tier.trusted) and time.monotonic() < deadline:
+        time.sleep(0.01)
     readers = Readers()
     results.put("ready")
     while (task := tasks.get()) is not None:

@@ -9,10 +9,10 @@ from django.db import models, transaction
 from django.db.models import F
 
 from . import revisions
+from .cache import invalidate_on_commit
 from .documents.depth import check_doc
 from .documents.env_access import check_references, memoised
 from .documents.secrets import strip
-from .invalidation import invalidate_on_commit
 
 if TYPE_CHECKING:
     from .models import Tenant

@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
-from .invalidation import invalidate_on_commit
+from .cache import invalidate_on_commit
 from .models import Tenant
 
 

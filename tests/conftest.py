@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import uuid
@@ -12,11 +13,11 @@ import pytest
 import redis
 from django.conf import settings as django_settings
 
-from tenant_registry import cache as registry_cache
-from tenant_registry import conf, fills, local_tier
+from tenant_registry import cache, conf
 from tenant_registry.yaml import tenant_files
 
-from .services import START_POSTGRES, START_REDIS, HungServer, ReaderProcess, RedisServer, SettledRedis, running_redis
+from .helpers import peer_env, start_peer
+from .services import START_POSTGRES, START_REDIS, HungServer, RedisServer, SettledRedis, running_redis
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -73,14 +74,8 @@ def registry_settings(settings: Any, key_prefix: str, config_dir: Path) -> Itera
 
 
 def _reset_registry() -> None:
-    fills.settle()  # a late fill of the last test must not count against this one's breaker
+    cache.reset()  # store, tier and channel, breaker, owed invalidations; this process's fills land first
     conf.get_settings.cache_clear()
-    registry_cache.get_store.cache_clear()
-    registry_cache.breaker.reset()
-    local_tier.reset()
-    with registry_cache._pending_lock:
-        registry_cache._pending.clear()
-        registry_cache._pending_all = False
     tenant_files.clear_parse_cache()
 
 
@@ -145,12 +140,37 @@ def tenant_factory(db: None) -> Callable[..., Any]:
     return make
 
 
+class Reader:
+    """Another Django process on the same database and cache, answering get_config for ids sent to it."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.process = start_peer("get", env)
+
+    def get_config(self, tenant_id: str) -> Any:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(tenant_id + "\n")
+        self.process.stdin.flush()
+        return json.loads(self.process.stdout.readline())
+
+    def close(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.wait(timeout=10)
+
+
 @pytest.fixture
-def reader_process(transactional_db: None, settings: Any) -> Iterator[ReaderProcess]:
-    """A second Django process reading the same (committed) test database and the same Redis namespace."""
-    reader = ReaderProcess(settings.DATABASES["default"]["NAME"], os.environ["REDIS_URL"], settings.TENANT_REGISTRY)
+def reader_process(transactional_db: None, key_prefix: str, config_dir: Path) -> Iterator[Reader]:
+    """A second process reading the same (committed) test database and the same Redis namespace."""
+    reader = Reader(peer_env(os.environ["REDIS_URL"], key_prefix, config_dir))
     yield reader
     reader.close()
+
+
+@pytest.fixture
+def own_cache(redis_server: RedisServer, use_cache: Callable[[str], None]) -> RedisServer:
+    """The default cache on a redis-server of this test's own, which it may kill or pause."""
+    use_cache(redis_server.url)
+    return redis_server
 
 
 @pytest.fixture

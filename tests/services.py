@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-import json
-import os
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -19,7 +16,7 @@ from typing import Any
 
 import redis
 
-from tenant_registry import fills
+from tenant_registry import cache
 
 START_POSTGRES = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
 START_REDIS = (
@@ -38,7 +35,7 @@ class SettledRedis(redis.Redis):
     """A raw client that first lets this process's queued cache fills land (a process reads its own fills)."""
 
     def execute_command(self, *args: Any, **options: Any) -> Any:
-        fills.settle()
+        cache.settle()
         return super().execute_command(*args, **options)
 
 
@@ -136,53 +133,6 @@ def running_redis(*, appendonly: bool = False) -> Iterator[RedisServer]:
     finally:
         server.kill()
         shutil.rmtree(server.workdir, ignore_errors=True)
-
-
-READER_SCRIPT = """
-import json, os, sys
-import django
-django.setup()
-from django.conf import settings
-settings.TENANT_REGISTRY = json.loads(os.environ["TR_SETTINGS"])
-from tenant_registry.models import Tenant
-for line in sys.stdin:
-    config = Tenant.objects.get_config(line.strip())
-    sys.stdout.write(json.dumps(config) + "\\n")
-    sys.stdout.flush()
-"""
-
-
-class ReaderProcess:
-    """Another Django process on the same database and cache, answering get_config for ids sent to it."""
-
-    def __init__(self, database_name: str, redis_url: str, registry: dict[str, object]) -> None:
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "project.test_settings",
-            "DATABASE_URL": database_url(database_name),
-            "REDIS_URL": redis_url,
-            "TR_SETTINGS": json.dumps({k: str(v) if isinstance(v, Path) else v for k, v in registry.items()}),
-        }
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", READER_SCRIPT],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            env=env,
-            text=True,
-            cwd=Path(__file__).resolve().parent.parent,
-        )
-
-    def get_config(self, tenant_id: str) -> dict[str, object] | None:
-        assert self.process.stdin is not None and self.process.stdout is not None
-        self.process.stdin.write(tenant_id + "\n")
-        self.process.stdin.flush()
-        result: dict[str, object] | None = json.loads(self.process.stdout.readline())
-        return result
-
-    def close(self) -> None:
-        if self.process.stdin is not None:
-            self.process.stdin.close()
-        self.process.wait(timeout=10)
 
 
 def database_url(name: str) -> str:

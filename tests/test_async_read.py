@@ -14,7 +14,7 @@ from django.db import connections
 
 from tenant_registry.models import Tenant
 
-from .l1_helpers import wait_live
+from .helpers import wait_live
 
 pytestmark = pytest.mark.django_db(transaction=True)
 T = TypeVar("T")

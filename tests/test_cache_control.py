@@ -1,6 +1,6 @@
 import pytest
 
-from tenant_registry import fills
+from tenant_registry import cache
 from tenant_registry.models import Tenant
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -101,7 +101,7 @@ def test_cache_holds_json_not_pickle(tenant_factory, raw_redis, key_prefix):
 
     tenant_factory("tn_json", {"v": 1})
     Tenant.objects.get_config("tn_json")
-    fills.settle()
+    cache.settle()
     stored = orjson.loads(raw_redis.get(f"{key_prefix}c:tn_json"))
     assert stored["t"] == "tn_json"
     assert stored["c"] == {"v": 1}

@@ -7,20 +7,13 @@ import psycopg
 import pytest
 from django.db import connection
 
-from tenant_registry import local_tier
+from tenant_registry import cache
 from tenant_registry.exceptions import RegistryUnavailable
 from tenant_registry.models import Tenant
 
-from .faults import database_unreachable, store
-from .l1_helpers import wait_down
+from .helpers import database_unreachable, store, wait_down
 
 pytestmark = [pytest.mark.fault, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def own_cache(redis_server, use_cache):
-    use_cache(redis_server.url)
-    return redis_server
 
 
 def test_cached_entries_are_served_while_the_database_is_down(own_cache, tenant_factory):
@@ -39,7 +32,7 @@ def test_a_miss_while_the_database_is_down_raises_registry_unavailable(own_cache
         pytest.raises(RegistryUnavailable, match="tenant tn_cold: the database is unavailable"),
     ):
         Tenant.objects.get_config("tn_cold")
-    assert not own_cache.client().exists(store().entry_key("tn_cold"))
+    assert not own_cache.client().exists(store().keys.entry("tn_cold"))
     assert Tenant.objects.get_config("tn_cold")["v"] == 1
 
 
@@ -47,7 +40,7 @@ def test_a_miss_with_redis_down_too_raises_registry_unavailable(own_cache, tenan
     tenant_factory("tn_cold", {"v": 1})
     Tenant.objects.get_config("tn_cold")
     own_cache.kill()
-    local = local_tier.current()
+    local = cache.local_tier()
     if local is not None:
         wait_down(local)  # a miss: the in-process tier must not answer either
     with database_unreachable(), pytest.raises(RegistryUnavailable):
@@ -71,7 +64,7 @@ def test_a_suspended_database_tenant_is_never_resurrected_from_its_yaml_file(own
 def test_save_config_while_the_database_is_down_raises_and_changes_nothing(own_cache, tenant_factory):
     tenant_factory("tn_keep", {"v": 1})
     Tenant.objects.get_config("tn_keep")
-    key = store().entry_key("tn_keep")
+    key = store().keys.entry("tn_keep")
     before = own_cache.client().get(key)
     with database_unreachable(), pytest.raises(RegistryUnavailable, match="tenant tn_keep: not saved"):
         Tenant.objects.save_config("tn_keep", {"v": 2})

@@ -1,4 +1,5 @@
-"""Redis faults, produced for real: our own redis-server killed, paused, made read-only or hung."""
+"""Redis faults, produced for real: our own redis-server killed, paused, made read-only or hung, or
+a closed port. Reads and writes go on; nothing owed is lost; one WARNING per outage, one INFO after."""
 
 from __future__ import annotations
 
@@ -7,21 +8,32 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 import redis
+from django.db import connection
 
-from tenant_registry import cache as registry_cache
-from tenant_registry import entry, local_tier
+from tenant_registry import cache, entry
 from tenant_registry.models import Tenant
 
-from .faults import DJANGO_SCRIPT, SLACK, django_process_env, in_thread, staleness_bound, store, wait_until
-from .l1_helpers import wait_down
-from .services import HungServer, RedisServer, running_redis
+from .helpers import (
+    REPO as REPO_DIR,
+)
+from .helpers import (
+    SLACK,
+    in_thread,
+    peer_env,
+    run_elsewhere,
+    staleness_bound,
+    start_peer,
+    store,
+    wait_down,
+    wait_live,
+    wait_until,
+)
+from .services import HungServer, RedisServer, free_port, running_redis
 
 pytestmark = [pytest.mark.fault, pytest.mark.django_db(transaction=True)]
-REPO = Path(__file__).resolve().parent.parent
 
 
 def unavailable_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -41,15 +53,15 @@ def test_invalidation_sent_while_redis_is_paused_is_replayed(redis_server, use_c
     use_cache(redis_server.url)
     tenant_factory("tn_paused", {"v": 1})
     assert Tenant.objects.get_config("tn_paused")["v"] == 1
-    key = store().entry_key("tn_paused")
+    key = store().keys.entry("tn_paused")
     assert redis_server.client().exists(key)
 
     redis_server.pause(1.0)
     Tenant.objects.save_config("tn_paused", {"v": 2})
-    assert registry_cache.pending() == ({"tn_paused"}, False)
+    assert cache.pending() == ({"tn_paused"}, False)
 
     client = slow_client(redis_server)
-    assert wait_until(lambda: not registry_cache.pending()[0], 1.0 + staleness_bound() + SLACK) is not None
+    assert wait_until(lambda: not cache.pending()[0], 1.0 + staleness_bound() + SLACK) is not None
     assert not client.exists(key)
     assert Tenant.objects.get_config("tn_paused")["v"] == 2
 
@@ -64,13 +76,13 @@ def test_invalidation_lost_to_a_killed_redis_is_replayed_when_its_data_comes_bac
         use_cache(server.url)
         tenant_factory("tn_aof", {"v": 1})
         Tenant.objects.get_config("tn_aof")
-        key = store().entry_key("tn_aof")
-        gen_key = store().gen_key("tn_aof")
+        key = store().keys.entry("tn_aof")
+        gen_key = store().keys.token("tn_aof")
         old_gen = server.client().get(gen_key)
 
         server.kill()
         Tenant.objects.save_config("tn_aof", {"v": 2})
-        assert registry_cache.pending() == ({"tn_aof"}, False)
+        assert cache.pending() == ({"tn_aof"}, False)
         server.restart()
         client = slow_client(server)
         assert client.exists(key), "the restarted server should hold the stale entry"
@@ -78,7 +90,7 @@ def test_invalidation_lost_to_a_killed_redis_is_replayed_when_its_data_comes_bac
         took = wait_until(lambda: not client.exists(key), staleness_bound() + SLACK)
         assert took is not None, "the stale entry outlived the documented bound"
         assert client.get(gen_key) != old_gen
-        assert registry_cache.pending() == (set(), False)
+        assert wait_until(lambda: cache.pending() == (set(), False), 1.0) is not None  # once the replay returned
         assert Tenant.objects.get_config("tn_aof")["v"] == 2
 
 
@@ -88,8 +100,8 @@ def test_invalidation_refused_with_readonly_is_replayed_when_writes_return(use_c
         use_cache(server.url)
         tenant_factory("tn_ro", {"v": 1})
         Tenant.objects.get_config("tn_ro")
-        registry_cache.contains("tn_ro")  # this process's fill (and lock release) has landed
-        key = store().entry_key("tn_ro")
+        cache.contains("tn_ro")  # this process's fill (and lock release) has landed
+        key = store().keys.entry("tn_ro")
         client = slow_client(server)
         for name in client.scan_iter(match="*"):
             primary.client().restore(name, 0, client.dump(name), replace=True)
@@ -100,7 +112,7 @@ def test_invalidation_refused_with_readonly_is_replayed_when_writes_return(use_c
             client.set("probe", "1")
 
         Tenant.objects.save_config("tn_ro", {"v": 2})
-        assert registry_cache.pending() == ({"tn_ro"}, False)
+        assert cache.pending() == ({"tn_ro"}, False)
         assert any("ReadOnlyError" in m for m in unavailable_warnings(caplog))
         assert Tenant.objects.get_config("tn_ro")["v"] == 2  # the breaker is open: read past the cache
 
@@ -120,48 +132,39 @@ def test_invalidate_all_while_redis_is_down_is_replayed_when_its_data_comes_back
         client.set("foreign:key", "kept")
         server.kill()
         assert Tenant.objects.invalidate_all() == 0
-        assert registry_cache.pending() == (set(), True)
+        assert cache.pending() == (set(), True)
         server.restart()
-        assert client.exists(store().entry_key("tn_a"), store().entry_key("tn_b")) == 2
+        assert client.exists(store().keys.entry("tn_a"), store().keys.entry("tn_b")) == 2
 
         took = wait_until(
-            lambda: client.exists(store().entry_key("tn_a"), store().entry_key("tn_b")) == 0, staleness_bound() + SLACK
+            lambda: client.exists(store().keys.entry("tn_a"), store().keys.entry("tn_b")) == 0,
+            staleness_bound() + SLACK,
         )
         assert took is not None, "the stale entries outlived the documented bound"
         assert client.get("foreign:key") == b"kept"
-        assert registry_cache.pending() == (set(), False)
+        assert wait_until(lambda: cache.pending() == (set(), False), 1.0) is not None
 
 
-EXIT_SCRIPT = (
-    DJANGO_SCRIPT
-    + """
-from tenant_registry import cache
+EXIT_CODE = """
 Tenant.objects.save_config("tn_exit", {"v": 2})
 print("pending", sorted(cache.pending()[0]), flush=True)
 sys.stdin.readline()
 """
-)
 
 
-def test_a_process_that_exits_owing_an_invalidation_sends_it_on_the_way_out(use_cache, tenant_factory, key_prefix):
+def test_a_process_that_exits_owing_an_invalidation_sends_it_on_the_way_out(
+    use_cache, tenant_factory, key_prefix, config_dir
+):
     """A management command that saved while Redis was down must not take the invalidation with it."""
     with running_redis(appendonly=True) as server:
         use_cache(server.url)
         tenant_factory("tn_exit", {"v": 1})
         Tenant.objects.get_config("tn_exit")
-        assert registry_cache.contains("tn_exit")  # the fill is not waited for; this thread sees it
-        key = store().entry_key("tn_exit")
+        assert cache.contains("tn_exit")  # the fill is not waited for; this thread sees it
+        key = store().keys.entry("tn_exit")
         server.kill()
-        env = django_process_env(server.url)
-        child = subprocess.Popen(
-            [sys.executable, "-c", EXIT_SCRIPT, key_prefix, "60"],  # no retry timer before exit
-            cwd=REPO,
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        env = peer_env(server.url, key_prefix, config_dir, TR_PEER_CODE=EXIT_CODE, TR_PEER_COOLDOWN="60")
+        child = start_peer("run", env)  # a cool-down of 60 s: no retry timer before exit
         assert child.stdout.readline().strip() == "pending ['tn_exit']"
         server.restart()
         assert slow_client(server).exists(key)
@@ -170,23 +173,13 @@ def test_a_process_that_exits_owing_an_invalidation_sends_it_on_the_way_out(use_
         assert not slow_client(server).exists(key)
 
 
-def test_owed_invalidation_that_cannot_be_sent_at_exit_is_logged(use_cache, tenant_factory, key_prefix):
+def test_owed_invalidation_that_cannot_be_sent_at_exit_is_logged(use_cache, tenant_factory, key_prefix, config_dir):
     with running_redis() as server:
         use_cache(server.url)
         tenant_factory("tn_exit", {"v": 1})
         server.kill()
-        env = django_process_env(server.url)
-        done = subprocess.run(
-            [sys.executable, "-c", EXIT_SCRIPT, key_prefix, "60"],  # no retry timer before exit
-            cwd=REPO,
-            env=env,
-            input="\n",
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-        assert done.returncode == 0, done.stderr
+        env = peer_env(server.url, key_prefix, config_dir, TR_PEER_COOLDOWN="60")
+        done = run_elsewhere(EXIT_CODE, env, stdin="\n")
         assert "could not send the invalidation of tn_exit" in done.stderr
 
 
@@ -198,10 +191,10 @@ def test_import_command_that_cannot_send_its_invalidation_at_exit_says_so(use_ca
         server.kill()
         path = tmp_path / "tn_exit.yaml"
         path.write_text("client:\n  name: Exit\n")
-        env = django_process_env(server.url)
+        env = peer_env(server.url, "tenant_config:", tmp_path)
         done = subprocess.run(
             [sys.executable, "manage.py", "import_tenants", str(path)],
-            cwd=REPO,
+            cwd=REPO_DIR,
             env=env,
             capture_output=True,
             text=True,
@@ -230,6 +223,7 @@ def timed_reads(tenant_id: str, count: int, slow_after: float) -> int:
 def test_hung_redis_costs_one_timeout_per_cooldown_and_is_used_again_when_it_answers(
     use_cache, tenant_factory, registry_config, caplog
 ):
+    caplog.set_level(logging.INFO, logger="tenant_registry")
     tenant_factory("tn_hung", {"v": 1})
     # L1 off: its subscriber thread reconnects on its own, off the request path, and would add connections
     registry_config(SOCKET_TIMEOUT=0.4, SOCKET_CONNECT_TIMEOUT=0.4, CACHE_COOLDOWN=1.0, L1_ENABLED=False)
@@ -250,7 +244,7 @@ def test_hung_redis_costs_one_timeout_per_cooldown_and_is_used_again_when_it_ans
     try:
         time.sleep(1.1)
         assert Tenant.objects.get_config("tn_hung")["v"] == 1  # the probe: fills the entry
-        assert server.client().exists(store().entry_key("tn_hung"))
+        assert server.client().exists(store().keys.entry("tn_hung"))
         assert any("reachable again" in r.getMessage() for r in caplog.records)
         assert len(unavailable_warnings(caplog)) == 1
     finally:
@@ -285,18 +279,73 @@ def test_killed_redis_is_skipped_then_used_again_after_a_restart(
     tenant_factory("tn_down", {"v": 1})
     Tenant.objects.get_config("tn_down")
     redis_server.kill()
-    local = local_tier.current()
+    local = cache.local_tier()
     if local is not None:
         wait_down(local)  # the in-process tier may answer for up to its staleness bound; not what this is about
     for _ in range(20):
         assert Tenant.objects.get_config("tn_down")["v"] == 1
-    assert registry_cache.breaker.is_open
+    assert not Tenant.objects.cache_info()["available"]
     redis_server.start()
     time.sleep(1.1)
     Tenant.objects.get_config("tn_down")
     with django_assert_num_queries(0):
         assert Tenant.objects.get_config("tn_down")["v"] == 1
     assert len(unavailable_warnings(caplog)) == 1
+
+
+def test_closed_port_reads_and_writes_keep_working(use_cache, tenant_factory, caplog):
+    use_cache(f"redis://127.0.0.1:{free_port()}/0")
+    tenant_factory("tn_down", {"v": 1})
+    with caplog.at_level(logging.WARNING, logger="tenant_registry"):
+        for _ in range(20):
+            assert Tenant.objects.get_config("tn_down")["v"] == 1
+        Tenant.objects.save_config("tn_down", {"v": 2})
+        assert Tenant.objects.get_config("tn_down")["v"] == 2
+        assert Tenant.objects.get_config("tn_a1b2c3")["_meta"]["source"] == "yaml"
+        Tenant.objects.invalidate("tn_down")
+        assert Tenant.objects.invalidate_all() == 0
+    assert len(unavailable_warnings(caplog)) == 1
+    assert Tenant.objects.cache_info() == {
+        "backend": "redis",
+        "available": False,
+        "ttl_seconds": 300,
+        "cached_tenants": None,
+    }
+
+
+def test_one_outage_under_load_logs_one_warning_and_one_info_and_info_sees_the_cache_back(
+    use_cache, registry_config, redis_server, tenant_factory, caplog
+):
+    """Readers keep reading while Redis is killed and restarted: the channel's reconnect attempts
+    and the read path's failures make one WARNING, its return one INFO; once the in-process tier
+    serves from Redis again, cache_info() says so without waiting for a read-path call."""
+    registry_config(CACHE_COOLDOWN=5.0)
+    use_cache(redis_server.url)
+    tenant_factory("tn_load", {"v": 1})
+    local = wait_live()
+    stop = threading.Event()
+
+    def read() -> None:
+        while not stop.is_set():
+            assert Tenant.objects.get_config("tn_load")["v"] == 1
+        connection.close()
+
+    readers = [in_thread(read) for _ in range(3)]
+    with caplog.at_level(logging.INFO, logger="tenant_registry"):
+        time.sleep(0.2)
+        redis_server.kill()
+        time.sleep(1.5)  # several reconnect attempts of the channel
+        redis_server.start()
+        assert wait_live() is local
+        assert Tenant.objects.cache_info()["available"] is True  # well within the 5 s cool-down
+        time.sleep(0.2)
+        stop.set()
+        for join in readers:
+            join()
+    ours = [r for r in caplog.records if r.name == "tenant_registry"]
+    assert [r.getMessage() for r in ours if r.levelno == logging.WARNING and "unavailable" in r.getMessage()] != []
+    assert len([r for r in ours if r.levelno >= logging.WARNING]) == 1, [r.getMessage() for r in ours]
+    assert len([r for r in ours if r.levelno == logging.INFO and "reachable again" in r.getMessage()]) == 1
 
 
 # 5) corrupt or foreign entries
@@ -332,8 +381,11 @@ def test_corrupt_or_foreign_entry_is_a_logged_miss_and_is_overwritten(
     redis_server, use_cache, tenant_factory, caplog, raw
 ):
     use_cache(redis_server.url)
+    local = wait_live()
     tenant_factory("tn_bad", {"v": 1})
-    key = store().entry_key("tn_bad")
+    Tenant.objects.get_config("tn_bad")  # takes the hint the save left: the next read goes through Redis
+    local.discard(["tn_bad"])
+    key = store().keys.entry("tn_bad")
     redis_server.client().set(key, raw)
 
     config = Tenant.objects.get_config("tn_bad")

@@ -9,7 +9,8 @@ import threading
 import pytest
 import redis
 
-from tenant_registry import cache, fills
+from tenant_registry import cache
+from tenant_registry.cache import fills
 from tenant_registry.models import Tenant
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -18,13 +19,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_a_reader_returns_before_its_fill_is_written_and_a_cache_read_waits_for_it(tenant_factory):
     tenant_factory("tn_later", {"v": 1})
     busy, written = threading.Event(), threading.Event()
-    fills.submit("tn_other", lambda: busy.wait(10))  # the fill thread is held up
+    cache.state.fills.submit("tn_other", lambda: busy.wait(10))  # the fill thread is held up
 
     assert Tenant.objects.get_config("tn_later")["v"] == 1
-    store = cache.get_store()
+    store = cache.store()
     assert store is not None
     unsettled = redis.Redis.from_url(os.environ["REDIS_URL"])
-    assert not unsettled.exists(store.entry_key("tn_later"))  # type: ignore[attr-defined]
+    assert not unsettled.exists(store.keys.entry("tn_later"))  # type: ignore[attr-defined]
 
     threading.Timer(0.1, lambda: (busy.set(), written.set())).start()
     assert cache.contains("tn_later")  # waits for this process's own fill
@@ -34,25 +35,25 @@ def test_a_reader_returns_before_its_fill_is_written_and_a_cache_read_waits_for_
 def test_settle_gives_up_after_its_bound(monkeypatch):
     monkeypatch.setattr(fills, "SETTLE_SECONDS", 0.05)
     release = threading.Event()
-    fills.submit("tn_stuck", lambda: release.wait(10))
-    fills.settle("tn_stuck")
-    assert fills._pending["tn_stuck"] == 1
+    cache.state.fills.submit("tn_stuck", lambda: release.wait(10))
+    cache.settle("tn_stuck")
+    assert cache.state.fills.queued("tn_stuck") == 1
     release.set()
     monkeypatch.setattr(fills, "SETTLE_SECONDS", 5.0)
-    fills.settle("tn_stuck")
-    assert not fills._pending
+    cache.settle("tn_stuck")
+    assert cache.state.fills.queued() == 0
 
 
 def test_a_failing_fill_is_logged_and_the_thread_lives_on(caplog):
     def broken() -> None:
         raise RuntimeError("boom")
 
-    fills.submit("tn_broken", broken)
-    fills.settle()
+    cache.state.fills.submit("tn_broken", broken)
+    cache.settle()
     assert "tn_broken: writing a cache fill failed" in caplog.text
     done = threading.Event()
-    fills.submit("tn_next", done.set)
-    fills.settle()
+    cache.state.fills.submit("tn_next", done.set)
+    cache.settle()
     assert done.is_set()
 
 
@@ -67,16 +68,16 @@ def test_a_server_that_lost_our_scripts_gets_them_again(
     with django_assert_num_queries(1):
         assert Tenant.objects.get_config("tn_script")["v"] == 1
     assert cache.contains("tn_script")
-    assert not cache.breaker.is_open
+    assert Tenant.objects.cache_info()["available"]
 
 
 def test_an_error_answer_leaves_the_thread_connection_in_step(tenant_factory, raw_redis):
     tenant_factory("tn_step", {"v": 1})
     Tenant.objects.get_config("tn_step")
-    store = cache.get_store()
+    store = cache.store()
     assert store is not None
-    raw_redis.hset(store.entry_key("tn_wrongtype"), "f", "v")  # type: ignore[attr-defined]
+    raw_redis.hset(store.keys.entry("tn_wrongtype"), "f", "v")  # type: ignore[attr-defined]
     with pytest.raises(redis.ResponseError, match="WRONGTYPE"):
         store.peek("tn_wrongtype")  # two answers, the first an error
     assert store.contains("tn_step")
-    assert store.peek("tn_step") == (raw_redis.get(store.entry_key("tn_step")), False)  # type: ignore[attr-defined]
+    assert store.peek("tn_step") == (raw_redis.get(store.keys.entry("tn_step")), False)  # type: ignore[attr-defined]

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from tenant_registry.exceptions import ConfigFileError, InvalidTenantId
 from tenant_registry.models import Tenant
 
-from .faults import store
+from .helpers import store
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -41,12 +41,6 @@ HOSTILE: dict[str, tuple[bytes, str, int | None]] = {
 }
 
 
-@pytest.fixture
-def own_cache(redis_server, use_cache):
-    use_cache(redis_server.url)
-    return redis_server
-
-
 @pytest.mark.parametrize("name", list(HOSTILE))
 def test_hostile_file_gives_a_clear_error_and_writes_nothing(own_cache, config_dir, name):
     content, problem, line = HOSTILE[name]
@@ -58,7 +52,7 @@ def test_hostile_file_gives_a_clear_error_and_writes_nothing(own_cache, config_d
         Tenant.objects.get_config("tn_hostile")
     assert str(raised.value).startswith(where), str(raised.value)
     assert problem in str(raised.value)
-    assert not own_cache.client().exists(store().entry_key("tn_hostile"))
+    assert not own_cache.client().exists(store().keys.entry("tn_hostile"))
 
     err = io.StringIO()
     with pytest.raises(CommandError, match="1 file"):

@@ -1,5 +1,4 @@
 import pytest
-from django.db import transaction
 
 from tenant_registry import get_tenant_config, list_all_tenants
 from tenant_registry.exceptions import InvalidTenantId, YamlOnlyTenant
@@ -27,72 +26,6 @@ def test_meta_and_private_copies(tenant_factory):
     assert again["client"] == {"name": "Meta"}
     assert again["list"] == [1]
     assert again["_meta"]["source"] == "database"
-
-
-def test_save_invalidates_after_commit(tenant_factory, django_assert_num_queries):
-    tenant_factory("tn_fresh", {"v": 1})
-    assert Tenant.objects.get_config("tn_fresh")["v"] == 1
-    Tenant.objects.save_config("tn_fresh", {"v": 2})
-    with django_assert_num_queries(1):
-        assert Tenant.objects.get_config("tn_fresh")["v"] == 2
-
-
-def test_invalidation_waits_for_commit_and_writer_reads_its_own_write(tenant_factory):
-    tenant_factory("tn_txn", {"v": 1})
-    assert Tenant.objects.get_config("tn_txn")["v"] == 1
-    with transaction.atomic():
-        Tenant.objects.save_config("tn_txn", {"v": 2})
-        assert Tenant.objects.get_config("tn_txn")["v"] == 2
-    assert Tenant.objects.get_config("tn_txn")["v"] == 2
-
-
-def test_rolled_back_save_leaves_cache_as_it_was(tenant_factory, django_assert_num_queries):
-    tenant_factory("tn_rollback", {"v": 1})
-    assert Tenant.objects.get_config("tn_rollback")["v"] == 1
-    with pytest.raises(RuntimeError), transaction.atomic():
-        Tenant.objects.save_config("tn_rollback", {"v": 2})
-        raise RuntimeError("abort")
-    with django_assert_num_queries(0):
-        assert Tenant.objects.get_config("tn_rollback")["v"] == 1
-
-
-@pytest.mark.parametrize(
-    "write",
-    [
-        lambda: Tenant.objects.filter(pk="tn_paths").update(config={"v": 2}),
-        lambda: Tenant.objects.bulk_update([Tenant(id="tn_paths", config={"v": 2})], ["config"]),
-        lambda: Tenant.objects.bulk_create(
-            [Tenant(id="tn_paths", config={"v": 2})],
-            update_conflicts=True,
-            unique_fields=["id"],
-            update_fields=["config"],
-        ),
-        lambda: _save_instance({"v": 2}),
-    ],
-    ids=["queryset-update", "bulk-update", "bulk-create-upsert", "model-save"],
-)
-def test_every_write_path_invalidates(tenant_factory, write):
-    tenant_factory("tn_paths", {"v": 1})
-    assert Tenant.objects.get_config("tn_paths")["v"] == 1
-    write()
-    assert Tenant.objects.get_config("tn_paths")["v"] == 2
-
-
-def _save_instance(config):
-    tenant = Tenant.objects.get(pk="tn_paths")
-    tenant.config = config
-    tenant.save()
-
-
-def test_delete_paths_invalidate(tenant_factory, config_dir):
-    tenant_factory("tn_gone", {"v": 1})
-    tenant_factory("tn_gone2", {"v": 1})
-    assert Tenant.objects.get_config("tn_gone")["v"] == 1
-    assert Tenant.objects.get_config("tn_gone2")["v"] == 1
-    Tenant.objects.get(pk="tn_gone").delete()
-    Tenant.objects.filter(pk="tn_gone2").delete()
-    assert Tenant.objects.get_config("tn_gone") is None
-    assert Tenant.objects.get_config("tn_gone2") is None
 
 
 def test_database_first_then_yaml_fallback(tenant_factory, django_assert_num_queries):
@@ -182,14 +115,6 @@ def test_list_tenants(tenant_factory):
 def test_public_helpers(tenant_factory):
     tenant_factory("tn_helper", {"v": 1})
     assert get_tenant_config("tn_helper")["v"] == 1
-
-
-def test_save_is_seen_by_another_process(tenant_factory, reader_process):
-    tenant_factory("tn_shared", {"v": 1})
-    assert reader_process.get_config("tn_shared")["v"] == 1
-    Tenant.objects.save_config("tn_shared", {"v": 2})
-    assert reader_process.get_config("tn_shared")["v"] == 2
-    assert Tenant.objects.get_config("tn_shared")["v"] == 2
 
 
 def test_key_order_is_kept_in_the_database():

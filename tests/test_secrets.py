@@ -1,6 +1,6 @@
 import pytest
 
-from tenant_registry import fills
+from tenant_registry import cache
 from tenant_registry.documents import secrets
 from tenant_registry.ids import env_prefix
 from tenant_registry.models import Tenant
@@ -72,7 +72,7 @@ def test_secrets_never_reach_database_or_cache(monkeypatch, raw_redis, key_prefi
     assert Tenant.objects.get(pk="tn_secretive").config == {"infrastructure": {"openai": {"model": "m"}}}
     resolved = Tenant.objects.get_config("tn_secretive")
     assert resolved["infrastructure"]["openai"]["api_key"] == "sk-from-env-9f2c"
-    fills.settle()
+    cache.settle()
     cached = b"".join(raw_redis.get(k) for k in raw_redis.scan_iter(match=f"{key_prefix}c:*"))
     assert b"tn_secretive" in cached
     assert b"sk-typed-in" not in cached

@@ -1,4 +1,5 @@
-"""Invalidation after commit, and the writer's view of its own uncommitted writes."""
+"""Invalidation after commit (the save returns once it is done everywhere), and the writer's view
+of its own uncommitted writes."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections.abc import Iterable
 
 from django.db import connections, transaction
 
-from . import cache
+from . import tiers
 
 _ATTR = "_tenant_registry_written"
 
@@ -29,7 +30,7 @@ def invalidate_on_commit(tenant_ids: Iterable[str], using: str) -> None:
 
 
 def _committed(ids: set[str], using: str) -> None:
-    cache.invalidate(ids)
+    tiers.invalidate(ids)
     written: set[str] | None = getattr(connections[using], _ATTR, None)
     if written and not connections[using].in_atomic_block:
         written.clear()

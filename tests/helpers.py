@@ -1,9 +1,10 @@
-"""Helpers of the fault-injection tests: bounds, polling, counting real queries across threads,
-and making PostgreSQL unreachable for this process only (the shared server keeps running)."""
+"""Helpers of the tests, each defined once: bounds and polling, the query counter, the second
+process, the in-process tier's channel, Redis command counts, and an unreachable database."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import subprocess
 import sys
@@ -13,15 +14,17 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import redis
 from django.db import connections
 
-from tenant_registry import cache as registry_cache
-from tenant_registry import conf
+from tenant_registry import cache, conf
+from tenant_registry.cache import LocalCache
 
 from .services import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 SLACK = 0.75  # scheduling noise on a loaded two-core machine; never part of the documented bound
+TENANT_TABLE = "tenant_registry_tenant"
 
 
 def staleness_bound() -> float:
@@ -41,7 +44,7 @@ def wait_until(predicate: Callable[[], bool], timeout: float, step: float = 0.02
 
 
 def store() -> Any:
-    found = registry_cache.get_store()
+    found = cache.store()
     assert found is not None
     return found
 
@@ -49,10 +52,14 @@ def store() -> Any:
 class TableQueries:
     """Counts the statements that touch one table, on every connection of every thread that uses it."""
 
-    def __init__(self, table: str) -> None:
+    def __init__(self, table: str = TENANT_TABLE) -> None:
         self.table = table
         self.statements: list[str] = []
         self._lock = threading.Lock()
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
 
     def __call__(self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
         if self.table in sql:
@@ -106,36 +113,70 @@ def in_thread(target: Callable[[], Any]) -> Callable[[], Any]:
     return join
 
 
-DJANGO_SCRIPT = """
-import sys, django
-django.setup()
-from django.test.utils import override_settings
-override_settings(TENANT_REGISTRY={"KEY_PREFIX": sys.argv[1], "CACHE_COOLDOWN": float(sys.argv[2])}).enable()
-from tenant_registry.models import Tenant
-"""
+def wait_live(timeout: float = 5.0) -> LocalCache:
+    """The in-process tier, once its channel is up and its lease confirmed."""
+    deadline = time.monotonic() + timeout
+    while True:
+        local = cache.local_tier()
+        if local is not None and local.trusted:
+            return local
+        assert time.monotonic() < deadline, "the invalidation channel did not come up"
+        time.sleep(0.01)
 
 
-def django_process_env(redis_url: str) -> dict[str, str]:
-    """The environment of a separate process on this test's database and Redis."""
+def wait_down(local: LocalCache, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while local.live:
+        assert time.monotonic() < deadline, "the local tier still trusts a dead channel"
+        time.sleep(0.01)
+
+
+def commands(client: redis.Redis) -> int:
+    """Commands the server has run, except INFO (this count) and PING (the subscriber's heartbeat)."""
+    stats: dict[str, Any] = client.info("commandstats")  # type: ignore[assignment]
+    return sum(v["calls"] for k, v in stats.items() if k not in ("cmdstat_info", "cmdstat_ping"))
+
+
+def peer_env(
+    redis_url: str, key_prefix: str, config_dir: Path | str, tenant_id: str = "", **extra: str
+) -> dict[str, str]:
+    """The environment of a second process (tests/peer.py) on this test's database, Redis and namespace."""
     db = connections["default"].settings_dict
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "project.test_settings",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
         "REDIS_URL": redis_url,
+        "TR_PEER_PREFIX": key_prefix,
+        "TR_PEER_CONFIG_DIR": str(config_dir),
+        "TR_PEER_TENANT": tenant_id,
+        **extra,
     }
 
 
-def run_elsewhere(code: str, *, redis_url: str, key_prefix: str) -> str:
-    """Run ``code`` (with ``Tenant`` imported) in another process; its stdout."""
-    done = subprocess.run(
-        [sys.executable, "-c", DJANGO_SCRIPT + code, key_prefix, str(conf.get("CACHE_COOLDOWN"))],
+def start_peer(action: str, env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.peer", action],
         cwd=REPO,
-        env=django_process_env(redis_url),
-        capture_output=True,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=60,
-        check=False,
     )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+
+
+def read_line(process: subprocess.Popen[str]) -> dict[str, Any]:
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    assert line, f"the peer process ended early (exit code {process.wait()})"
+    return json.loads(line)  # type: ignore[no-any-return]
+
+
+def run_elsewhere(code: str, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
+    """Run ``code`` (with ``Tenant``, ``cache`` and ``sys`` in scope) in a second process; it must succeed."""
+    peer = start_peer("run", {**env, "TR_PEER_CODE": code})
+    out, err = peer.communicate(stdin, timeout=60)
+    done = subprocess.CompletedProcess(peer.args, peer.returncode, out, err)
+    assert done.returncode == 0, err
+    return done

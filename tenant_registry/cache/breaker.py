@@ -1,14 +1,11 @@
-"""A per-process circuit breaker: after a failure the guarded service is skipped for a cool-down."""
+"""A per-process circuit breaker: after a failure the shared tier is skipped for a cool-down."""
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Callable
 from enum import Enum
-
-logger = logging.getLogger("tenant_registry")
 
 
 class Pass(Enum):
@@ -19,11 +16,18 @@ class Pass(Enum):
 
 class Breaker:
     """Closed: every call passes. Open: calls are skipped until the cool-down ends, then one
-    caller probes; its success closes the breaker, its failure starts a new cool-down."""
+    caller probes; its success closes the breaker, its failure starts a new cool-down.
+    ``on_open`` and ``on_close`` are told of each change (the outage log)."""
 
-    def __init__(self, name: str, cooldown: Callable[[], float]) -> None:
-        self.name = name
+    def __init__(
+        self,
+        cooldown: Callable[[], float],
+        on_open: Callable[[BaseException, float], None],
+        on_close: Callable[[], None],
+    ) -> None:
         self._cooldown = cooldown
+        self._on_open = on_open
+        self._on_close = on_close
         self._lock = threading.Lock()
         self._open_until: float | None = None
         self._probing = False
@@ -48,25 +52,28 @@ class Breaker:
             self._probing = True
             return Pass.PROBE
 
+    def force_probe(self) -> Pass:
+        """A probe now, cool-down or not: something else showed the service answers again."""
+        with self._lock:
+            if self._open_until is None:
+                return Pass.NORMAL
+            self._probing = True
+            return Pass.PROBE
+
     def success(self, mode: Pass) -> None:
         if mode is Pass.PROBE:
             with self._lock:
                 self._open_until, self._probing = None, False
-            logger.warning("%s is reachable again; using it", self.name)
+            self._on_close()
 
     def failure(self, mode: Pass, exc: BaseException) -> None:
+        cooldown = self._cooldown()
         with self._lock:
             was_closed = self._open_until is None
-            self._open_until = time.monotonic() + self._cooldown()
+            self._open_until = time.monotonic() + cooldown
             self._probing = False
         if was_closed:
-            logger.warning(
-                "%s is unavailable (%s: %s); skipping it for %.1fs",
-                self.name,
-                type(exc).__name__,
-                exc,
-                self._cooldown(),
-            )
+            self._on_open(exc, cooldown)
 
     def reset(self) -> None:
         with self._lock:

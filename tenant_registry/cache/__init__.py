@@ -1,0 +1,89 @@
+"""Caching only: the in-process tier, the shared tier (Redis or another Django cache), the fill
+guard and coalescing. It knows nothing of YAML or of the model; ``read.py`` drives it.
+
+What the rest of the package uses is named here; see docs/design.md for how the parts fit.
+"""
+
+from __future__ import annotations
+
+from .coalesce import LOCK_TTL_MS, SingleFlight, fill_is_safe, new_owner, wait_for_fill
+from .commit import invalidate_on_commit, written_in_transaction
+from .guard import Guard
+from .local.channel import LEASE
+from .local.tier import LocalCache
+from .state import state
+from .stores.base import Store
+from .tiers import (
+    claim,
+    contains,
+    fill,
+    fill_later,
+    flush_pending,
+    get,
+    guard,
+    info,
+    invalidate,
+    invalidate_all,
+    peek,
+    pending,
+    recover,
+    release,
+)
+
+__all__ = [
+    "LEASE",
+    "LOCK_TTL_MS",
+    "Guard",
+    "LocalCache",
+    "SingleFlight",
+    "claim",
+    "clock",
+    "contains",
+    "fill",
+    "fill_is_safe",
+    "fill_later",
+    "flush_pending",
+    "get",
+    "guard",
+    "info",
+    "invalidate",
+    "invalidate_all",
+    "invalidate_on_commit",
+    "local_tier",
+    "new_owner",
+    "peek",
+    "pending",
+    "recover",
+    "release",
+    "reset",
+    "settle",
+    "state",
+    "store",
+    "wait_for_fill",
+    "written_in_transaction",
+]
+
+
+def clock() -> int:
+    """The process's invalidation clock now: note it before a read (see guard.Clock)."""
+    return state.clock.now
+
+
+def local_tier() -> LocalCache | None:
+    """This process's in-process tier, or None when it is off."""
+    return state.tier()
+
+
+def store() -> Store | None:
+    """The shared store of the current settings (None: no cache)."""
+    return state.store()
+
+
+def settle(tenant_id: str | None = None) -> None:
+    """Wait until this process's queued fills (of ``tenant_id``, or all) are written."""
+    state.fills.settle(tenant_id)
+
+
+def reset() -> None:
+    """Forget the process's cache state (store, tier, channel, breaker, owed invalidations)."""
+    state.reset()

@@ -1,0 +1,135 @@
+"""The invalidation channel: messages out (:func:`encode`), messages in (:func:`decode`), and one
+subscriber thread per process that applies them to the in-process tier and acknowledges them.
+
+A message is ``!<ack> id=token id=token`` (each tenant's new guard token) or ``!<ack> *=epoch``
+(every tenant; the namespace's new epoch). ``<ack>`` names the list the writer waits on: the
+subscriber pushes to it once the tier has dropped what the message names. Messages of older
+versions (``id=token``, bare ids, ``*``) are applied without an acknowledgement.
+
+The subscriber marks the tier live once its subscription is confirmed, and not live as soon as
+the connection fails or stops answering. Its pings, every ``LEASE / 3``, renew the lease.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import redis
+
+from ..stores.base import Keys
+from .tier import LocalCache
+
+ALL = "*"
+ACK = "!"
+LEASE = 0.075  # seconds a confirmed ping keeps the tier trusted; a writer waits at most this long
+DEAD_AFTER = 1.0  # seconds without an answer before reconnecting (freshness does not wait for it)
+ACK_TTL_MS = 1000  # a late acknowledgement nobody waits for any more
+ERRORS: tuple[type[BaseException], ...] = (redis.RedisError, OSError, ValueError)
+
+
+class Message(NamedTuple):
+    ack: str  # "" when none is wanted
+    tokens: dict[str, str] | None  # None: every tenant
+    epoch: str  # the new epoch of an every-tenant message
+
+
+def encode(ack: str, tokens: dict[str, str] | None, epoch: str) -> str:
+    body = f"{ALL}={epoch}" if tokens is None else " ".join(f"{t}={token}" for t, token in sorted(tokens.items()))
+    return f"{ACK}{ack} {body}"
+
+
+def decode(data: bytes | str) -> Message:
+    text = data.decode() if isinstance(data, bytes) else data
+    items = text.split()
+    ack = items.pop(0)[1:] if items and items[0].startswith(ACK) else ""
+    pairs = dict(item.partition("=")[::2] for item in items)
+    if ALL in pairs:
+        return Message(ack, None, pairs[ALL])
+    return Message(ack, pairs, "")
+
+
+class Subscriber(threading.Thread):
+    """Keeps ``tier`` in step with the channel of ``keys``; reconnects after ``retry`` seconds.
+    ``on_up`` and ``on_down`` hear of each change of the subscription (not of each attempt)."""
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        keys: Keys,
+        tier: LocalCache,
+        on_up: Callable[[], None],
+        on_down: Callable[[BaseException], None],
+        *,
+        retry: float = 0.2,
+    ) -> None:
+        super().__init__(name=f"tenant-registry-l1 {keys.channel}", daemon=True)
+        self.client = client
+        self.keys = keys
+        self.tier = tier
+        self.on_up = on_up
+        self.on_down = on_down
+        self.retry = retry
+        self.ping_every = LEASE / 3
+        self._stop_event = threading.Event()
+
+    def stop(self) -> None:
+        self._stop_event.set()
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            pubsub = self.client.pubsub()  # type: ignore[no-untyped-call]
+            try:
+                pubsub.subscribe(self.keys.channel)
+                self._listen(pubsub)
+            except ERRORS as exc:
+                if self.tier.live:
+                    self.on_down(exc)
+            finally:
+                self.tier.set_live(False)
+                _close(pubsub)
+            self._stop_event.wait(self.retry)
+
+    def _listen(self, pubsub: Any) -> None:
+        sent: deque[float] = deque()
+        pinged = 0.0
+        while not self._stop_event.is_set():
+            message = pubsub.get_message(timeout=self.ping_every / 2)
+            if message is not None:
+                self._handle(message, sent)
+            now = time.monotonic()
+            if sent and now - sent[0] > DEAD_AFTER:
+                raise ConnectionError(f"no answer on {self.keys.channel} for {now - sent[0]:.2f}s")
+            if self.tier.live and now - pinged >= self.ping_every:
+                sent.append(now)
+                pubsub.ping()
+                pinged = now
+
+    def _handle(self, message: dict[str, Any], sent: deque[float]) -> None:
+        kind = message["type"]
+        if kind == "message":
+            ack, tokens, epoch = decode(message["data"])
+            self.tier.invalidated(tokens, epoch)
+            if ack:
+                self._acknowledge(ack)
+        elif kind == "pong" and sent:
+            self.tier.confirm(sent.popleft(), LEASE)
+        elif kind == "subscribe":
+            known = self.client.get(self.keys.epoch)  # later changes come as messages, after this
+            self.tier.set_live(True, known.decode() if isinstance(known, bytes) else "")
+            self.on_up()
+
+    def _acknowledge(self, ack: str) -> None:
+        pipe = self.client.pipeline(transaction=False)
+        pipe.rpush(self.keys.ack(ack), 1)
+        pipe.pexpire(self.keys.ack(ack), ACK_TTL_MS)
+        pipe.execute()
+
+
+def _close(pubsub: Any) -> None:
+    with contextlib.suppress(*ERRORS):  # the connection is gone either way
+        pubsub.close()

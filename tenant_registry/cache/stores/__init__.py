@@ -1,0 +1,1 @@
+"""The shared tier's stores: one protocol and one key scheme (base), Redis, any other Django cache."""

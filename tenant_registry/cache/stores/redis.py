@@ -1,0 +1,152 @@
+"""The Redis store: raw redis-py on the cache alias's server, JSON bytes, guarded fills in Lua.
+
+An invalidation replaces the tenant's token, removes its entry and publishes the change on the
+channel in one round trip; then it waits until every subscriber that received the message has
+acknowledged it (their in-process tiers dropped the entry) or until the lease ran out. Keys and
+channel are those of :class:`~.base.Keys`; messages are encoded by the channel (``encode``).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from typing import Any, cast
+
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from ...ids import ID_RE
+from ..guard import Guard, new_token
+from .base import GUARD_TTL_MS, Claim, Keys
+from .connection import ERRORS, Wire
+
+SCAN_COUNT = 1000
+UNLINK_BATCHES = 16
+SCRIPTS = ("fill", "claim", "release")
+Encode = Callable[[str, "dict[str, str] | None", str], str]  # (ack id, tokens or None for all, epoch)
+
+
+def escape_glob(text: str) -> str:
+    return "".join("\\" + ch if ch in "*?[]\\^-" else ch for ch in text)
+
+
+def _ms(seconds: float) -> int:
+    return max(1, int(seconds * 1000))
+
+
+def _is_id(raw: bytes) -> bool:
+    return ID_RE.fullmatch(raw.decode(errors="replace")) is not None
+
+
+class RedisStore:
+    backend = "redis"
+
+    def __init__(
+        self, location: str, namespace: str, encode: Encode, *, connect_timeout: float, timeout: float, **extra: Any
+    ) -> None:
+        self.client = redis.Redis.from_url(
+            location,
+            socket_connect_timeout=connect_timeout,
+            socket_timeout=timeout,
+            retry=Retry(NoBackoff(), 0),
+            **extra,
+        )
+        self.keys = Keys(namespace)
+        self.encode = encode
+        self.ack_step = max(0.001, timeout / 2)
+        self.wire = Wire(self.client, SCRIPTS)
+
+    def get(self, tenant_id: str) -> bytes | None:
+        return cast("bytes | None", self.wire.call("GET", self.keys.entry(tenant_id)))
+
+    def guard(self, tenant_id: str) -> Guard:
+        token, epoch = cast("list[bytes | None]", self.wire.call("MGET", self.keys.token(tenant_id), self.keys.epoch))
+        return Guard((token or b"").decode(), (epoch or b"").decode())
+
+    def fill(self, tenant_id: str, guard: Guard, value: bytes, ttl: float, owner: str | None = None) -> bool:
+        """Add the entry if ``guard`` is still current, releasing ``owner``'s load lock in the same
+        round trip; whether it was (an entry already there was filled under the same guard)."""
+        k = self.keys
+        keys = [k.token(tenant_id), k.epoch, k.entry(tenant_id), k.lock(tenant_id)]
+        return bool(self.wire.run("fill", keys, [guard.token, guard.epoch, value, _ms(ttl), owner or ""]))
+
+    def claim(self, tenant_id: str, owner: str, ttl_ms: int) -> Claim:
+        k = self.keys
+        keys = [k.token(tenant_id), k.epoch, k.lock(tenant_id), k.entry(tenant_id)]
+        token, epoch, locked, found = self.wire.run("claim", keys, [owner, ttl_ms])
+        return Claim(Guard(token.decode(), epoch.decode()), bool(locked), found or None)
+
+    def release(self, tenant_id: str, owner: str) -> None:
+        self.wire.run("release", [self.keys.lock(tenant_id)], [owner])
+
+    def peek(self, tenant_id: str) -> tuple[bytes | None, bool]:
+        """The entry, and whether the load lock is still held."""
+        raw, locked = self.wire.send([("GET", self.keys.entry(tenant_id)), ("EXISTS", self.keys.lock(tenant_id))])
+        return raw, bool(locked)
+
+    def invalidate(self, tenant_ids: Iterable[str], lease: float) -> None:
+        tokens = {tenant_id: new_token() for tenant_id in tenant_ids}
+        ack = uuid.uuid4().hex
+        commands: list[tuple[Any, ...]] = []
+        for tenant_id, token in tokens.items():
+            commands.append(("SET", self.keys.token(tenant_id), token, "PX", GUARD_TTL_MS))
+            commands.append(("UNLINK", self.keys.entry(tenant_id)))
+        commands.append(("PUBLISH", self.keys.channel, self.encode(ack, tokens, "")))
+        self._await_acks(ack, self.wire.send(commands)[-1], lease)
+
+    def invalidate_all(self, known_ids: Iterable[str], lease: float) -> int:
+        epoch, ack = new_token(), uuid.uuid4().hex
+        self.wire.call("SET", self.keys.epoch, epoch)
+        removed = 0
+        batch: list[tuple[Any, ...]] = []
+        for keys in self._scan_batches():
+            batch.append(("UNLINK", *keys))
+            if len(batch) >= UNLINK_BATCHES:
+                removed += sum(self.wire.send(batch))
+                batch = []
+        replies = self.wire.send([*batch, ("PUBLISH", self.keys.channel, self.encode(ack, None, epoch))])
+        removed += sum(replies[:-1])
+        self._await_acks(ack, replies[-1], lease)
+        return int(removed)
+
+    def _await_acks(self, ack: str, receivers: int, lease: float) -> None:
+        """Until ``receivers`` subscribers acknowledged ``ack``, or ``lease`` seconds passed: by
+        then a subscriber that has not applied the message no longer trusts its tier. If Redis
+        fails meanwhile the message was still sent, so the rest of the lease is waited out here."""
+        deadline = time.monotonic() + lease
+        key = self.keys.ack(ack)
+        try:
+            while receivers > 0 and (left := deadline - time.monotonic()) > 0:
+                wait = min(left, self.ack_step)  # each wait well within the socket timeout
+                if self.wire.call("BLPOP", key, f"{max(wait, 0.001):.3f}") is None:
+                    continue
+                receivers -= 1
+                if receivers > 0:  # acks that came together are taken in the same round trip
+                    receivers -= len(self.wire.call("LPOP", key, receivers) or ())
+        except ERRORS:
+            time.sleep(max(0.0, deadline - time.monotonic()))
+
+    def _scan_batches(self) -> Iterable[list[bytes]]:
+        """Our entry keys only: another app whose namespace starts with ours (``x:`` and ``x:c:``)
+        matches the pattern too, but the rest of its keys is never a valid id."""
+        prefix = self.keys.entry("").encode()
+        pattern = escape_glob(self.keys.ns) + "c:*"
+        cursor = 0
+        while True:
+            cursor, keys = cast("tuple[int, list[bytes]]", self.client.scan(cursor, match=pattern, count=SCAN_COUNT))
+            ours = [k for k in keys if k.startswith(prefix) and _is_id(k[len(prefix) :])]
+            if ours:
+                yield ours
+            if cursor == 0:
+                return
+
+    def count(self, known_ids: Iterable[str]) -> int | None:
+        return sum(len(batch) for batch in self._scan_batches())
+
+    def contains(self, tenant_id: str) -> bool:
+        return bool(self.wire.call("EXISTS", self.keys.entry(tenant_id)))
+
+    def ping(self) -> None:
+        self.wire.call("PING")
