@@ -130,6 +130,8 @@ def test_invalidate_all_while_redis_is_down_is_replayed_when_its_data_comes_back
             Tenant.objects.get_config(name)
         client = slow_client(server)
         client.set("foreign:key", "kept")
+        entries = (store().keys.entry("tn_a"), store().keys.entry("tn_b"))
+        assert wait_until(lambda: client.exists(*entries) == 2, 2.0) is not None  # both fills landed
         server.kill()
         assert Tenant.objects.invalidate_all() == 0
         assert cache.pending() == (set(), True)

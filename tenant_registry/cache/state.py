@@ -27,6 +27,7 @@ from .local.tier import LocalCache
 from .outage import Outage
 from .owed import Owed
 from .stores.base import Store
+from .stores.client import primary_client
 from .stores.django import DjangoStore
 from .stores.redis import RedisStore
 
@@ -57,17 +58,10 @@ def build_store() -> Store | None:
     namespace = f"{django_cache.key_prefix}:{prefix}" if django_cache.key_prefix else prefix
     if options["BACKEND"] not in REDIS_BACKENDS:
         return DjangoStore(django_cache, namespace, backend_name(options["BACKEND"]))
-    location = options["LOCATION"]
-    first = (location[0] if isinstance(location, list | tuple) else location.split(",")[0]).strip()
-    pool_kwargs = options.get("OPTIONS", {}).get("CONNECTION_POOL_KWARGS", {})
-    return RedisStore(
-        first,
-        namespace,
-        channel.encode,
-        connect_timeout=conf.get("SOCKET_CONNECT_TIMEOUT"),
-        timeout=conf.get("SOCKET_TIMEOUT"),
-        **{k: v for k, v in pool_kwargs.items() if not k.startswith("socket_")},
-    )
+    timeout = conf.get("SOCKET_TIMEOUT")
+    alias, backend = conf.get("CACHE_ALIAS"), options["BACKEND"]
+    client = primary_client(alias, backend, connect_timeout=conf.get("SOCKET_CONNECT_TIMEOUT"), timeout=timeout)
+    return RedisStore(client, namespace, channel.encode, timeout=timeout)
 
 
 class State:

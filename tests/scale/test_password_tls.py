@@ -71,7 +71,6 @@ def cached_on(server: redis.Redis, key_prefix: str, timeout: float = 2.0) -> boo
     return False
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11: the registry ignores the alias's OPTIONS PASSWORD")
 def test_the_registry_caches_with_a_password(
     settings: Any, password_redis: PasswordRedis, key_prefix: str, tenant_factory: Any, django_assert_num_queries: Any
 ) -> None:

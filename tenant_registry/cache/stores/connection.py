@@ -86,4 +86,6 @@ class Wire:
             connection = self._local.connection = pool.connection_class(**pool.connection_kwargs)
         elif connection._sock is not None and _closed(connection):
             connection.disconnect()
+        if connection._sock is None:
+            connection.connect()  # as the pool would: a Sentinel-managed connection asks for the primary here
         return connection

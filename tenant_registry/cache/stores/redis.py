@@ -14,8 +14,6 @@ from collections.abc import Callable, Iterable
 from typing import Any, cast
 
 import redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
 from ...ids import ID_RE
 from ..guard import Guard, new_token
@@ -43,16 +41,8 @@ def _is_id(raw: bytes) -> bool:
 class RedisStore:
     backend = "redis"
 
-    def __init__(
-        self, location: str, namespace: str, encode: Encode, *, connect_timeout: float, timeout: float, **extra: Any
-    ) -> None:
-        self.client = redis.Redis.from_url(
-            location,
-            socket_connect_timeout=connect_timeout,
-            socket_timeout=timeout,
-            retry=Retry(NoBackoff(), 0),
-            **extra,
-        )
+    def __init__(self, client: redis.Redis, namespace: str, encode: Encode, *, timeout: float) -> None:
+        self.client = client  # from stores.client: the alias's settings, our timeouts
         self.keys = Keys(namespace)
         self.encode = encode
         self.ack_step = max(0.001, timeout / 2)

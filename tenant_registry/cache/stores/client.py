@@ -1,0 +1,57 @@
+"""Our redis-py client for a cache alias: the alias's own credentials, TLS and topology, our timeouts.
+
+django-redis (its connection factory and client class: ``PASSWORD``, ``CONNECTION_POOL_KWARGS``,
+``SentinelClient`` with ``SENTINELS``) and Django's built-in ``RedisCache`` (its ``OPTIONS``; the
+first ``LOCATION`` is the primary) each build their client as configured; we take the primary's
+pool from it and open a pool of our own with the same connection settings, short socket
+timeouts and no retries, so a slow Redis costs one timeout, not the alias's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import redis
+from django.core.cache import caches
+from django_redis import get_redis_connection
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+from redis.sentinel import SentinelConnectionPool
+
+DJANGO_REDIS = "django_redis.cache.RedisCache"
+
+
+def primary_client(alias: str, backend: str, *, connect_timeout: float, timeout: float) -> redis.Redis:
+    pool = _alias_client(alias, backend).connection_pool
+    kwargs: dict[str, Any] = {
+        **{k: v for k, v in pool.connection_kwargs.items() if k != "connection_pool"},
+        "socket_connect_timeout": connect_timeout,
+        "socket_timeout": timeout,
+        "retry": Retry(NoBackoff(), 0),
+    }
+    ours: redis.ConnectionPool
+    if isinstance(pool, SentinelConnectionPool):
+        ours = SentinelConnectionPool(  # type: ignore[no-untyped-call]
+            pool.service_name, pool.sentinel_manager, connection_class=pool.connection_class, **kwargs
+        )
+    else:
+        ours = redis.ConnectionPool(connection_class=pool.connection_class, **kwargs)
+    return redis.Redis(connection_pool=ours)
+
+
+def _alias_client(alias: str, backend: str) -> redis.Redis:
+    if backend == DJANGO_REDIS:
+        client: redis.Redis = get_redis_connection(alias, write=True)
+        return client
+    builtin: redis.Redis = caches[alias]._cache.get_client(write=True)  # type: ignore[attr-defined]
+    return builtin
+
+
+def describe(client: redis.Redis) -> str:
+    """Where the client connects, without its credentials: ``127.0.0.1:6379/0`` or ``sentinel mymaster``."""
+    pool = client.connection_pool
+    if isinstance(pool, SentinelConnectionPool):
+        return f"the primary of Sentinel service {pool.service_name!r}"
+    kwargs = pool.connection_kwargs
+    where = kwargs.get("path") or f"{kwargs.get('host', '?')}:{kwargs.get('port', '?')}"
+    return f"{where}/{kwargs.get('db', 0)}"
