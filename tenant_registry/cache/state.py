@@ -27,7 +27,7 @@ from .local.tier import LocalCache
 from .outage import Outage
 from .owed import Owed
 from .stores.base import Store
-from .stores.client import primary_client
+from .stores.client import misconfiguration, primary_client
 from .stores.django import DjangoStore
 from .stores.redis import RedisStore
 
@@ -99,10 +99,12 @@ class State:
             return self._store, self._tier
 
     def _opened(self, exc: BaseException, cooldown: float) -> None:
-        self.outage.began(f"{type(exc).__name__}: {exc}", f"skipping it for {cooldown:.1f}s")
+        wrong = misconfiguration(exc, conf.get("CACHE_ALIAS"))
+        self.outage.began(f"{type(exc).__name__}: {exc}", f"skipping it for {cooldown:.1f}s", wrong)
 
     def _channel_down(self, exc: BaseException) -> None:
-        self.outage.began(f"invalidation channel lost: {exc}", "bypassing the local tier")
+        wrong = misconfiguration(exc, conf.get("CACHE_ALIAS"))
+        self.outage.began(f"invalidation channel lost: {exc}", "bypassing the local tier", wrong)
 
     def _channel_up(self) -> None:
         self.outage.ended()

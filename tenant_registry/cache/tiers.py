@@ -154,9 +154,11 @@ def info(known_ids: Iterable[str]) -> dict[str, Any]:
         recover()
     unknown: int | None = -1
     count = _guarded(lambda s: s.count(known_ids), unknown) if store is not None else -1
+    available = store is not None and count != -1 and not state.breaker.is_open
     return {
         "backend": backend_name(options["BACKEND"]) if options else "none",
-        "available": store is not None and count != -1 and not state.breaker.is_open,
+        "available": available,
+        "reason": None if available else state.outage.reason or ("no cache configured" if store is None else None),
         "ttl_seconds": conf.get("CACHE_TTL"),
         "cached_tenants": None if count == -1 else count,
     }

@@ -9,6 +9,8 @@ timeouts and no retries, so a slow Redis costs one timeout, not the alias's.
 
 from __future__ import annotations
 
+import socket
+import ssl
 from typing import Any
 
 import redis
@@ -16,7 +18,7 @@ from django.core.cache import caches
 from django_redis import get_redis_connection
 from redis.backoff import NoBackoff
 from redis.retry import Retry
-from redis.sentinel import SentinelConnectionPool
+from redis.sentinel import MasterNotFoundError, SentinelConnectionPool
 
 DJANGO_REDIS = "django_redis.cache.RedisCache"
 
@@ -55,3 +57,36 @@ def describe(client: redis.Redis) -> str:
     kwargs = pool.connection_kwargs
     where = kwargs.get("path") or f"{kwargs.get('host', '?')}:{kwargs.get('port', '?')}"
     return f"{where}/{kwargs.get('db', 0)}"
+
+
+def misconfiguration(exc: BaseException, alias: str) -> str | None:
+    """What to fix when ``exc`` means the alias's settings are wrong, not that Redis is down."""
+    text = f"{type(exc).__name__}: {exc}"
+    where = f"CACHES[{alias!r}]"
+    if isinstance(exc, MasterNotFoundError):
+        return (
+            f"Sentinel names no primary ({text}): check the service name in {where}['LOCATION'] and OPTIONS SENTINELS"
+        )
+    if isinstance(exc, redis.AuthenticationError | redis.AuthenticationWrongNumberOfArgsError) or any(
+        word in str(exc) for word in ("WRONGPASS", "NOAUTH", "HELLO must be called")
+    ):
+        return (
+            f"Redis refused the credentials ({text}): check {where} OPTIONS PASSWORD or the user:password in LOCATION"
+        )
+    if _caused_by(exc, ssl.SSLError):
+        return f"the TLS handshake failed ({text}): check {where}['LOCATION'] (rediss://) and the ssl_* keys of OPTIONS"
+    if _caused_by(exc, socket.gaierror):
+        return (
+            f"the host does not resolve ({text}): check {where}['LOCATION']; a Sentinel service name needs "
+            "DJANGO_REDIS_CONNECTION_FACTORY and CLIENT_CLASS set for Sentinel"
+        )
+    return None
+
+
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, kind) or (kind is ssl.SSLError and "SSL" in str(seen)):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False

@@ -1,0 +1,42 @@
+"""System checks that connect to the services, run by ``manage.py check --deploy``. Ids are
+documented in the README under "System checks"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Tags, register
+
+from . import conf
+from .cache.state import REDIS_BACKENDS
+from .cache.stores.client import describe, misconfiguration, primary_client
+
+
+@register(Tags.caches, deploy=True)
+def check_cache_connection(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """E006: the cache alias's Redis, reached once the way the registry reaches it, answers."""
+    if not isinstance(getattr(settings, conf.SETTING_NAME, {}), dict):
+        return []  # E001 says why
+    alias = conf.get("CACHE_ALIAS")
+    options = settings.CACHES.get(alias)
+    if options is None or options["BACKEND"] not in REDIS_BACKENDS:
+        return []
+    where = f"cache {alias!r}"
+    try:
+        client = primary_client(
+            alias, options["BACKEND"], connect_timeout=conf.get("SOCKET_CONNECT_TIMEOUT"), timeout=1.0
+        )
+        where = f"cache {alias!r} ({describe(client)})"
+        client.ping()
+    except Exception as exc:  # noqa: BLE001 - every failure is the finding of this check
+        problem = misconfiguration(exc, alias) or f"{type(exc).__name__}: {exc}"
+        return [
+            Error(
+                f"The tenant registry cannot use {where}: {problem}.",
+                hint="Without it every read goes to the database and other processes see saves only after a read.",
+                id="tenant_registry.E006",
+            )
+        ]
+    client.close()
+    return []
