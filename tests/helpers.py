@@ -4,6 +4,7 @@ process, the in-process tier's channel, Redis command counts, and an unreachable
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import subprocess
@@ -14,7 +15,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 import redis
+from django.core.management import CommandError, call_command
 from django.db import connections
 
 from tenant_registry import cache, conf
@@ -180,3 +183,19 @@ def run_elsewhere(code: str, env: dict[str, str], stdin: str = "") -> subprocess
     done = subprocess.CompletedProcess(peer.args, peer.returncode, out, err)
     assert done.returncode == 0, err
     return done
+
+
+def run(*args: Any, out: io.StringIO | None = None) -> tuple[str, str]:
+    """A management command's stdout and stderr."""
+    stdout, stderr = out or io.StringIO(), io.StringIO()
+    call_command(*args, stdout=stdout, stderr=stderr)
+    return stdout.getvalue(), stderr.getvalue()
+
+
+def fails(*args: Any) -> tuple[str, str, CommandError]:
+    """stdout, stderr and the error of a management command that must fail with exit status 1."""
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError) as caught:
+        call_command(*args, stdout=stdout, stderr=stderr)
+    assert caught.value.returncode == 1
+    return stdout.getvalue(), stderr.getvalue(), caught.value

@@ -48,6 +48,7 @@ def test_cache_info_on_redis(tenant_factory):
     assert Tenant.objects.cache_info() == {
         "backend": "redis",
         "available": True,
+        "reason": None,
         "ttl_seconds": 300,
         "cached_tenants": 1,
     }
@@ -60,6 +61,7 @@ def test_cache_info_on_locmem(tenant_factory, use_cache):
     assert Tenant.objects.cache_info() == {
         "backend": "locmem",
         "available": True,
+        "reason": None,
         "ttl_seconds": 300,
         "cached_tenants": 1,
     }
@@ -84,6 +86,7 @@ def test_cache_info_without_a_cache(settings, tenant_factory):
     assert Tenant.objects.cache_info() == {
         "backend": "none",
         "available": False,
+        "reason": "no cache configured",
         "ttl_seconds": 300,
         "cached_tenants": None,
     }

@@ -307,12 +307,9 @@ def test_closed_port_reads_and_writes_keep_working(use_cache, tenant_factory, ca
         Tenant.objects.invalidate("tn_down")
         assert Tenant.objects.invalidate_all() == 0
     assert len(unavailable_warnings(caplog)) == 1
-    assert Tenant.objects.cache_info() == {
-        "backend": "redis",
-        "available": False,
-        "ttl_seconds": 300,
-        "cached_tenants": None,
-    }
+    info = Tenant.objects.cache_info()
+    assert "Connection refused" in info.pop("reason")
+    assert info == {"backend": "redis", "available": False, "ttl_seconds": 300, "cached_tenants": None}
 
 
 def test_one_outage_under_load_logs_one_warning_and_one_info_and_info_sees_the_cache_back(

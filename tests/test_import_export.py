@@ -13,28 +13,14 @@ from typing import Any
 
 import pytest
 import yaml
-from django.core.management import CommandError, call_command
 
 from tenant_registry.models import Tenant
 
 from .admin_urls import change, changelist, form_data
+from .helpers import fails, run
 
 pytestmark = [pytest.mark.django_db]
 SECRET = "hunter2-literal-password"
-
-
-def run(*args: Any) -> tuple[str, str]:
-    stdout, stderr = io.StringIO(), io.StringIO()
-    call_command(*args, stdout=stdout, stderr=stderr)
-    return stdout.getvalue(), stderr.getvalue()
-
-
-def fails(*args: Any) -> tuple[str, str, CommandError]:
-    stdout, stderr = io.StringIO(), io.StringIO()
-    with pytest.raises(CommandError) as caught:
-        call_command(*args, stdout=stdout, stderr=stderr)
-    assert caught.value.returncode == 1
-    return stdout.getvalue(), stderr.getvalue(), caught.value
 
 
 def row(tenant_id: str) -> tuple[Any, ...]:

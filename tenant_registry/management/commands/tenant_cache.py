@@ -28,6 +28,8 @@ class Command(BaseCommand):
 
     def _info(self) -> None:
         info = Tenant.objects.cache_info()
+        if info["reason"] is None:  # shown only when the cache is not used
+            del info["reason"]
         width = max(len(key) for key in info)
         for key, value in info.items():
             self.stdout.write(f"{key.ljust(width)}  {_cell(value)}")
