@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django_redis.pool import ConnectionFactory
 
 from ..services import database_url
 from . import cluster_topology, pg_topology, redis_topology
@@ -18,6 +19,15 @@ from .app_servers import REPO, AppServer, start_app
 from .procs import Group, TopologyError
 
 DATABASE = "registry"
+
+
+@pytest.fixture(autouse=True)
+def fresh_django_redis_pools() -> Iterator[None]:
+    """django-redis keeps one pool per LOCATION for the process; tests reuse a LOCATION with other
+    credentials or another topology behind it."""
+    ConnectionFactory._pools.clear()
+    yield
+    ConnectionFactory._pools.clear()
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
-from django_redis.pool import ConnectionFactory
 
 from tenant_registry.models import Tenant
 
@@ -53,7 +52,6 @@ def test_a_tls_failure_is_reported_by_the_deploy_check(settings: Any, tls_redis:
 
 
 def test_an_unknown_sentinel_service_is_reported(settings: Any, sentinel: Sentinel, db: None) -> None:
-    ConnectionFactory._pools.clear()  # django-redis keeps one pool per URL for the process
     settings.DJANGO_REDIS_CONNECTION_FACTORY = "django_redis.pool.SentinelConnectionFactory"
     settings.CACHES = {
         "default": {

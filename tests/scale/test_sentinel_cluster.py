@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from django.core.cache import caches
 from django.db import connection
-from django_redis.pool import ConnectionFactory
 
 from tenant_registry.models import Tenant
 
@@ -23,8 +22,6 @@ BOUND = 1.6  # the README's staleness bound with the tests' 1 s cool-down
 
 def use_sentinel(settings: Any, topology: Sentinel) -> None:
     """The django-redis Sentinel settings block, as the README documents it."""
-    # django-redis keeps one pool per URL for the process; each test starts a new topology behind the same URL.
-    ConnectionFactory._pools.clear()
     settings.DJANGO_REDIS_CONNECTION_FACTORY = "django_redis.pool.SentinelConnectionFactory"
     settings.CACHES = {
         "default": {
