@@ -37,7 +37,7 @@ def build(
     as it is when nothing had to be stripped, instead of serialising the config again."""
     paths: list[Path] = []
     stripped = config
-    if _scan_sections(config, secret_keys.is_secret_key, secret_keys.needles(), paths):
+    if _scan_sections(config, secret_keys.secret_test(), secret_keys.needles(), paths):
         stripped, removed = secrets.strip(config)
         logger.warning("tenant %s: dropped literal secrets at %s from %s", tenant_id, ", ".join(removed), source)
         paths = list(expression_paths(stripped))

@@ -1,7 +1,7 @@
 import pytest
 
 from tenant_registry import cache
-from tenant_registry.documents import secrets
+from tenant_registry.documents import secret_keys, secrets
 from tenant_registry.ids import env_prefix
 from tenant_registry.models import Tenant
 
@@ -45,7 +45,7 @@ def test_reference_with_a_literal_default_is_a_secret():
     ],
 )
 def test_secret_key_names(key, secret):
-    assert secrets.is_secret_key(key) is secret
+    assert secret_keys.is_secret_key(key) is secret
 
 
 def test_env_prefix():

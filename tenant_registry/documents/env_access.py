@@ -23,7 +23,7 @@ from ..exceptions import InterpolationError, InvalidConfig
 from ..ids import env_prefix
 from .environ import environ
 from .interpolation import expression_paths, interpolate_string, parse, variables
-from .secrets import dotted
+from .secrets import KeyPath, dotted
 
 # Given candidate prefixes (``A_``, ``A_B_``, ...), the tenants that own them: prefix -> id.
 PrefixOwners = Callable[[Collection[str]], Mapping[str, str]]
@@ -47,11 +47,11 @@ def allowed(tenant_id: str, name: str) -> bool:
     """Whether a database tenant's config may read ``name`` (the read-time rule)."""
     if name.startswith(_prefix(tenant_id)) or name in conf.get("SECRET_ENV").values():
         return True
-    return _rules(_allow_setting()).allowed(name)
+    return _rules(conf.get("ENV_ALLOW")).allowed(name)
 
 
 def is_public(name: str) -> bool:
-    return _rules(_allow_setting()).public(name)
+    return _rules(conf.get("ENV_ALLOW")).public(name)
 
 
 def candidate_prefixes(name: str) -> list[str]:
@@ -61,19 +61,26 @@ def candidate_prefixes(name: str) -> list[str]:
 
 def reference_problems(tenant_id: str, config: Any, owners: PrefixOwners) -> list[str]:
     """``<key path>: <why>`` for each reference a database tenant's config may not make."""
-    problems: list[str] = []
-    for path in expression_paths(config):
-        value = config
-        for step in path:
-            value = value[step]
-        problems.extend(f"{dotted(path)}: {why}" for why in _value_problems(tenant_id, value, owners))
-    return problems
+    return [
+        f"{dotted(path)}: {why}"
+        for path, value in _expressions(config)
+        for why in _value_problems(tenant_id, value, owners)
+    ]
 
 
 def check_references(tenant_id: str, config: Any, owners: PrefixOwners) -> None:
     problems = reference_problems(tenant_id, config, owners)
     if problems:
         raise InvalidConfig(f"tenant {tenant_id}: " + "; ".join(problems))
+
+
+def _expressions(config: Any) -> Iterator[tuple[KeyPath, str]]:
+    """Every string value that holds a ``$``, with its path."""
+    for path in expression_paths(config):
+        value = config
+        for step in path:
+            value = value[step]
+        yield path, value
 
 
 def _value_problems(tenant_id: str, value: str, owners: PrefixOwners) -> Iterator[str]:
@@ -93,7 +100,7 @@ def _refusal(tenant_id: str, name: str, owners: PrefixOwners) -> str | None:
         return None
     own = _prefix(tenant_id)
     mine = name.startswith(own)
-    if not (mine or _rules(_allow_setting()).allowed(name)):
+    if not (mine or _rules(conf.get("ENV_ALLOW")).allowed(name)):
         return (
             f"is not an allowed variable for tenant {tenant_id} "
             f"(use {own}*, a SECRET_ENV variable, or list it in TENANT_REGISTRY['ENV_ALLOW'])"
@@ -110,10 +117,7 @@ def unresolvable(tenant_id: str, config: Any) -> list[str]:
     (a required variable unset, or one it may not read)."""
     env = TenantEnviron(tenant_id)
     problems: list[str] = []
-    for path in expression_paths(config):
-        value = config
-        for step in path:
-            value = value[step]
+    for path, value in _expressions(config):
         try:
             interpolate_string(value, env)
         except InterpolationError as exc:
@@ -141,10 +145,6 @@ class TenantEnviron(Mapping[str, str]):
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
-
-
-def _allow_setting() -> object:
-    return conf.get("ENV_ALLOW")
 
 
 class _Rules:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 
 from .. import conf
@@ -30,6 +31,12 @@ def words(key: str) -> tuple[str, ...]:
 
 def is_secret_key(key: object) -> bool:
     return isinstance(key, str) and _is_secret(key, conf.get("SECRET_KEYS"))
+
+
+def secret_test() -> Callable[[str], bool]:
+    """:func:`is_secret_key` for string keys, bound to the current SECRET_KEYS."""
+    secret_keys = conf.get("SECRET_KEYS")
+    return lambda key: _is_secret(key, secret_keys)
 
 
 @lru_cache(maxsize=8192)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -11,7 +11,7 @@ from .. import conf
 from ..ids import env_prefix
 from .environ import environ as live_environ
 from .interpolation import is_pure_reference, reference_name
-from .secret_keys import is_secret_key
+from .secret_keys import secret_test
 
 KeyPath = tuple[str | int, ...]
 
@@ -23,14 +23,21 @@ def dotted(path: KeyPath) -> str:
 def walk(doc: Any, path: KeyPath = (), under_secret: bool = False) -> Iterator[tuple[KeyPath, Any, bool]]:
     """Every scalar of ``doc`` with its path and whether it sits under a secret key: the one tree
     walk of the document rules (the hot cache-fill scan in ``entry`` is the only other)."""
-    if isinstance(doc, dict):
+    found: list[tuple[KeyPath, Any, bool]] = []
+    _walk(doc, path, under_secret, secret_test(), found)
+    return iter(found)
+
+
+def _walk(doc: Any, path: KeyPath, under: bool, secret: Callable[[str], bool], found: list[Any]) -> None:
+    # Appends instead of nesting generators: every write and every import walks each document.
+    if type(doc) is dict:
         for key, value in doc.items():
-            yield from walk(value, (*path, key), under_secret or is_secret_key(key))
-    elif isinstance(doc, list):
+            _walk(value, (*path, key), under or (type(key) is str and secret(key)), secret, found)
+    elif type(doc) is list:
         for index, value in enumerate(doc):
-            yield from walk(value, (*path, index), under_secret)
+            _walk(value, (*path, index), under, secret, found)
     else:
-        yield path, doc, under_secret
+        found.append((path, doc, under))
 
 
 def is_literal(value: object) -> bool:

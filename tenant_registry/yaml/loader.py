@@ -38,11 +38,14 @@ class TenantLoader(_BaseLoader):  # type: ignore[misc,valid-type]
     yaml_implicit_resolvers: dict[str | None, list[tuple[str, re.Pattern[str]]]] = {}
     max_depth = 32
     max_chars = EXPANSION_FACTOR * 1_048_576
+    anchors = True  # without an anchor there is no alias: the file's own size bounds the document
 
     def get_single_node(self) -> yaml.Node | None:
         node: yaml.Node | None = super().get_single_node()
-        if node is not None:
+        if node is not None and self.anchors:
             _Measure(self.max_depth, self.max_chars).size(node, 1)
+        elif node is not None:
+            _count(node, self.max_depth)
         return node
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
@@ -122,6 +125,23 @@ class _Measure:
         return _marked(node, f"nesting is deeper than {self.max_depth} levels (or an alias refers to itself)")
 
 
+def _count(root: yaml.Node, max_depth: int) -> None:
+    """The depth and value caps of a document without aliases, in one pass with no memo."""
+    values = 0
+    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > max_depth:
+            raise _marked(node, f"nesting is deeper than {max_depth} levels (or an alias refers to itself)")
+        values += 1
+        if values > MAX_NODES:
+            raise _marked(node, f"too many values (over {MAX_NODES}, aliases expanded)")
+        if isinstance(node, yaml.MappingNode):
+            stack.extend((value, depth + 1) for _, value in node.value)  # keys are scalars: values only
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((child, depth + 1) for child in node.value)
+
+
 def _refuse(what: str) -> Any:
     def construct(loader: TenantLoader, node: yaml.Node) -> None:
         raise _marked(node, f"{what} are not allowed (quote the value to keep it as text)")
@@ -152,6 +172,7 @@ def parse(text: str, where: str, *, max_depth: int, max_bytes: int) -> dict[str,
     document, aliases expanded, may hold at most EXPANSION_FACTOR x ``max_bytes`` scalar characters."""
     loader = TenantLoader(text)
     loader.max_depth, loader.max_chars = max_depth, EXPANSION_FACTOR * max_bytes
+    loader.anchors = "&" in text
     try:
         doc = loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
