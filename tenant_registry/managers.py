@@ -95,10 +95,10 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
         else:
             tenant.name = tenant.name if name is None else name
             tenant.status = tenant.status if status is None else status
-        tenant.config = config
+        # clean_config checked the references; save() checks once more as every writer's safety net.
+        tenant.config, removed = strip(config)
         tenant.config_source = "database"
         tenant._change_reason = revisions.reason("save_config")  # type: ignore[union-attr]
-        removed = tenant.strip_secrets()
         if removed:
             logger.warning(
                 "tenant %s: literal secrets not stored (use ${ENV_VAR} references): %s", tenant_id, ", ".join(removed)

@@ -521,7 +521,7 @@ def test_tenant_cache_clear_fails_when_the_cache_is_down(redis_server: Any, use_
     out, _ = run("tenant_cache", "info")
     lines = out.splitlines()
     assert lines[:2] == ["backend         redis", "available       no"]
-    assert lines[2].startswith("reason          ") and "Connection refused" in lines[2]
+    assert lines[2].startswith("reason          ") and "Connection" in lines[2]  # refused or reset
     assert lines[3:] == ["ttl_seconds     300", "cached_tenants  unknown"]
 
 

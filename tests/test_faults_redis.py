@@ -309,7 +309,7 @@ def test_closed_port_reads_and_writes_keep_working(use_cache, tenant_factory, ca
         assert Tenant.objects.invalidate_all() == 0
     assert len(unavailable_warnings(caplog)) == 1
     info = Tenant.objects.cache_info()
-    assert "Connection refused" in info.pop("reason")
+    assert "Connection" in info.pop("reason")  # refused or reset, by timing
     assert info == {"backend": "redis", "available": False, "ttl_seconds": 300, "cached_tenants": None}
 
 

@@ -31,6 +31,7 @@ class Breaker:
         self._lock = threading.Lock()
         self._open_until: float | None = None
         self._probing = False
+        self.last_error: str | None = None  # the latest failure, for cache_info()'s reason
 
     @property
     def is_open(self) -> bool:
@@ -68,6 +69,7 @@ class Breaker:
 
     def failure(self, mode: Pass, exc: BaseException) -> None:
         cooldown = self._cooldown()
+        self.last_error = f"{type(exc).__name__}: {exc}"
         with self._lock:
             was_closed = self._open_until is None
             self._open_until = time.monotonic() + cooldown
@@ -76,5 +78,6 @@ class Breaker:
             self._on_open(exc, cooldown)
 
     def reset(self) -> None:
+        self.last_error = None
         with self._lock:
             self._open_until, self._probing = None, False

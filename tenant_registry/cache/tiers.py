@@ -158,10 +158,16 @@ def info(known_ids: Iterable[str]) -> dict[str, Any]:
     return {
         "backend": backend_name(options["BACKEND"]) if options else "none",
         "available": available,
-        "reason": None if available else state.outage.reason or ("no cache configured" if store is None else None),
+        "reason": None if available else _reason(store),
         "ttl_seconds": conf.get("CACHE_TTL"),
         "cached_tenants": None if count == -1 else count,
     }
+
+
+def _reason(store: Store | None) -> str:
+    if store is None:
+        return "no cache configured"
+    return state.outage.reason or state.breaker.last_error or "the cache did not answer"
 
 
 def pending() -> tuple[set[str], bool]:
