@@ -9,15 +9,14 @@ through :func:`encode` and :func:`resolve`, so every caller gets the same privat
 from __future__ import annotations
 
 import logging
-import unicodedata
 from collections.abc import Callable
 from typing import Any
 
 import orjson
 
-from .documents import env_access, secret_keys, secrets
+from .documents import env_access, scan, secrets
 from .documents.environ import environ
-from .documents.interpolation import Path, expression_paths, interpolate_at
+from .documents.interpolation import expression_paths, interpolate_at
 from .exceptions import InterpolationError
 
 logger = logging.getLogger("tenant_registry")
@@ -35,9 +34,9 @@ def build(
     """The entry's bytes, and the entry itself: what decoding them gives, built on ``config``
     (so private only if ``config`` is). ``text``, the JSON ``config`` was parsed from, is used
     as it is when nothing had to be stripped, instead of serialising the config again."""
-    paths: list[Path] = []
+    paths, has_secret = scan.scan(config, text)
     stripped = config
-    if _scan_sections(config, secret_keys.secret_test(), secret_keys.needles(), paths):
+    if has_secret:
         stripped, removed = secrets.strip(config)
         logger.warning("tenant %s: dropped literal secrets at %s from %s", tenant_id, ", ".join(removed), source)
         paths = list(expression_paths(stripped))
@@ -47,58 +46,6 @@ def build(
         return orjson.dumps(built), built
     head = orjson.dumps({"t": tenant_id, "src": source, "st": status, "x": paths})
     return b"".join((head[:-1], b',"c":', text, b"}")), built
-
-
-def _scan_sections(
-    config: dict[str, Any],
-    is_secret: Callable[[str], bool],
-    needles: tuple[bytes, ...],
-    paths: list[Path],
-) -> bool:
-    """:func:`_scan` of the sections that may matter: one whose JSON holds no ``$`` and no key
-    with a secret name's last word cannot change the entry, and serialising it is cheaper than walking it."""
-    found = False
-    for key, value in config.items():
-        if type(value) is dict or type(value) is list:
-            secret = is_secret(key)
-            if not secret:
-                text = orjson.dumps(value)
-                text = (
-                    text.lower() if text.isascii() else unicodedata.normalize("NFKC", text.decode()).casefold().encode()
-                )
-                if b"$" not in text and not any(word in text for word in needles):
-                    continue
-            found = _scan(value, (key,), secret, is_secret, paths) or found
-        else:
-            found = _scan({key: value}, (), False, is_secret, paths) or found
-    return found
-
-
-def _folded(text: bytes) -> bytes:
-    return unicodedata.normalize("NFKC", text.decode()).casefold().encode()
-
-
-def _scan(
-    doc: dict[str, Any] | list[Any], path: Path, under: bool, is_secret: Callable[[str], bool], paths: list[Path]
-) -> bool:
-    """One walk on every fill: collects the paths of values holding a ``$`` and tells whether a
-    literal secret is present (then :func:`encode` strips it the slow, careful way)."""
-    found = False
-    is_dict = type(doc) is dict
-    for key, value in doc.items() if is_dict else enumerate(doc):  # type: ignore[union-attr]
-        secret = under or (is_dict and type(key) is str and is_secret(key))
-        kind = type(value)
-        if kind is str:
-            if "$" in value:
-                paths.append((*path, key))
-            if secret and not found:
-                found = secrets.is_literal(value)
-        elif kind is dict or kind is list:
-            if _scan(value, (*path, key), secret, is_secret, paths):
-                found = True
-        elif secret and not found:
-            found = secrets.is_literal(value)
-    return found
 
 
 def decode(tenant_id: str, raw: bytes | str) -> dict[str, Any] | None:

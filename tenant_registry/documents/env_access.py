@@ -45,9 +45,25 @@ def memoised(owners: PrefixOwners) -> PrefixOwners:
 
 def allowed(tenant_id: str, name: str) -> bool:
     """Whether a database tenant's config may read ``name`` (the read-time rule)."""
-    if name.startswith(_prefix(tenant_id)) or name in conf.get("SECRET_ENV").values():
-        return True
-    return _rules(conf.get("ENV_ALLOW")).allowed(name)
+    global _answers
+    settings = conf.get_settings()
+    if _answers[0] is not settings:
+        _answers = (settings, {})
+    answers = _answers[1]
+    found = answers.get((tenant_id, name))
+    if found is None:
+        if len(answers) >= MEMO:
+            answers.clear()
+        found = answers[(tenant_id, name)] = (
+            name.startswith(_prefix(tenant_id))
+            or name in settings["SECRET_ENV"].values()
+            or _rules(settings["ENV_ALLOW"]).allowed(name)
+        )
+    return found
+
+
+MEMO = 8192  # (tenant, variable) answers of :func:`allowed` kept per settings object
+_answers: tuple[object, dict[tuple[str, str], bool]] = (None, {})
 
 
 def is_public(name: str) -> bool:
@@ -130,9 +146,13 @@ class TenantEnviron(Mapping[str, str]):
 
     def __init__(self, tenant_id: str) -> None:
         self.tenant_id = tenant_id
+        self._get = environ.getter()
 
     def get(self, name: str, default: str | None = None) -> str | None:  # type: ignore[override]
-        return environ.get(name, default) if allowed(self.tenant_id, name) else default
+        if not allowed(self.tenant_id, name):
+            return default
+        value = self._get(name)
+        return default if value is None else value
 
     def __getitem__(self, name: str) -> str:
         value = self.get(name)

@@ -8,7 +8,7 @@ to ``os.environ`` where that mapping is not the usual dict.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 
 class Environ(Mapping[str, str]):
@@ -21,6 +21,22 @@ class Environ(Mapping[str, str]):
             key = _keys[name] = os.environ.encodekey(name)
         value = data.get(key)
         return default if value is None else os.environ.decodevalue(value)
+
+    def getter(self) -> Callable[[str], str | None]:
+        """``get`` bound to the environment's mapping once, for the many lookups of one read."""
+        data = os.environ.__dict__.get("_data")
+        if data is not _data or not isinstance(data, dict):  # os.environ replaced, or not the usual kind
+            return os.environ.get
+        keys, encode, decode = _keys, os.environ.encodekey, os.environ.decodevalue
+
+        def get(name: str) -> str | None:
+            key = keys.get(name)
+            if key is None:
+                key = keys[name] = encode(name)
+            value = data.get(key)
+            return None if value is None else decode(value)
+
+        return get
 
     def __getitem__(self, name: str) -> str:
         return os.environ[name]

@@ -73,3 +73,42 @@ def needles() -> tuple[bytes, ...]:
 @lru_cache(maxsize=8)
 def _needles(secret_keys: frozenset[str]) -> tuple[bytes, ...]:
     return tuple(sorted({name[-1].encode() for name in _names(secret_keys)}))
+
+
+class Rule:
+    """The rule for one SECRET_KEYS value, with a plain dict memo: the cache-fill scan asks it
+    for every key it walks."""
+
+    MEMO = 8192
+
+    def __init__(self, secret_keys: frozenset[str]) -> None:
+        self.secret_keys = secret_keys
+        self.needles = _needles(secret_keys)
+        # No needle can occur inside a JSON number or literal (true, false, null), so counting
+        # needles in a document's JSON text counts only what its strings hold.
+        self.countable = all(
+            needle.strip(b"0123456789.eE+-") and not any(needle in word for word in (b"true", b"false", b"null"))
+            for needle in self.needles
+        )
+        self._memo: dict[str, bool] = {}
+
+    def is_secret(self, key: str) -> bool:
+        found = self._memo.get(key)
+        if found is None:
+            if len(self._memo) >= self.MEMO:
+                self._memo.clear()
+            found = self._memo[key] = _is_secret(key, self.secret_keys)
+        return found
+
+
+_rule: Rule | None = None
+
+
+def rule() -> Rule:
+    """The :class:`Rule` of the current SECRET_KEYS."""
+    global _rule
+    secret_keys = conf.get("SECRET_KEYS")
+    current = _rule
+    if current is None or current.secret_keys is not secret_keys:
+        current = _rule = Rule(secret_keys)
+    return current

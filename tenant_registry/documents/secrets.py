@@ -106,7 +106,7 @@ def fill_from_env(tenant_id: str, config: dict[str, Any]) -> dict[str, str]:
     """
     sources: dict[str, str] = {}
     own = _prefix(tenant_id)
-    get = live_environ.get
+    get = live_environ.getter()
     for dotted_path, parents, leaf, variable in _targets(conf.get("SECRET_ENV")):
         section: Any = config
         for step in parents:
