@@ -17,8 +17,9 @@ from django.db.models.functions import Replace, Upper
 
 from . import cache, conf, read, revisions
 from .documents import depth, schema
-from .documents.env_access import PrefixOwners, check_references
-from .documents.secrets import strip
+from .documents.checks import Checked, check
+from .documents.env_access import PrefixOwners, check_expressions
+from .documents.secrets import dotted
 from .exceptions import InvalidConfig, RegistryUnavailable, TenantConflict, YamlOnlyTenant
 from .ids import env_prefix, validate_id
 from .queryset import TenantQuerySet
@@ -64,12 +65,12 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
             raise YamlOnlyTenant(
                 f"tenant {tenant_id} is YAML-only: edit {tenant_files.config_dir()}/{tenant_id}.yaml instead"
             )
-        config = clean_config(tenant_id, config)
+        checked = clean(tenant_id, config)[1]
         if status is not None and status not in STATUSES:
             raise InvalidConfig(f"tenant {tenant_id}: status must be one of {', '.join(STATUSES)}, got {status!r}")
         try:
             with transaction.atomic(using=self._write_db()):
-                return self._upsert(tenant_id, config, name, status, expected_version)
+                return self._upsert(tenant_id, checked, name, status, expected_version)
         except IntegrityError as exc:
             raise TenantConflict(self._conflict_message(tenant_id)) from exc
         except (OperationalError, InterfaceError) as exc:
@@ -81,7 +82,7 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
         return self._db or router.db_for_write(self.model, **self._hints)
 
     def _upsert(
-        self, tenant_id: str, config: dict[str, Any], name: str | None, status: str | None, expected: int | None
+        self, tenant_id: str, checked: Checked, name: str | None, status: str | None, expected: int | None
     ) -> Tenant:
         tenant: Tenant | None = self.select_for_update().filter(pk=tenant_id).first()
         if expected is not None and (tenant is None or tenant.version != expected):
@@ -95,8 +96,8 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
         else:
             tenant.name = tenant.name if name is None else name
             tenant.status = tenant.status if status is None else status
-        # clean_config checked the references; save() checks once more as every writer's safety net.
-        tenant.config, removed = strip(config)
+        # clean() checked the references; save() checks once more as every writer's safety net.
+        tenant.config, removed = checked.stripped, [dotted(path) for path in checked.removed]
         tenant.config_source = "database"
         tenant._change_reason = revisions.reason("save_config")  # type: ignore[union-attr]
         if removed:
@@ -174,20 +175,29 @@ def _mtime(directory: Path) -> int:
 def clean_config(tenant_id: str, config: object, owners: PrefixOwners | None = None) -> dict[str, Any]:
     """A storable copy of ``config``: a JSON object without ``_meta``, valid against SCHEMA if set;
     raises InvalidConfig."""
+    return clean(tenant_id, config, owners)[0]
+
+
+def clean(tenant_id: str, config: object, owners: PrefixOwners | None = None) -> tuple[dict[str, Any], Checked]:
+    """:func:`clean_config`'s copy, and what the one walk of the write rules found in it (the copy
+    without its literal secrets, and its references, which are checked here)."""
     if not isinstance(config, dict):
         raise InvalidConfig(
             f"tenant {tenant_id}: config must be a JSON object (a mapping), got {type(config).__name__}"
         )
-    depth.check_doc(tenant_id, config)
     try:
         encoded = orjson.dumps({k: v for k, v in config.items() if k != "_meta"})
     except TypeError as exc:
+        depth.check_doc(tenant_id, config)  # a document too deep (or holding itself) is told as such
         raise InvalidConfig(f"tenant {tenant_id}: config is not JSON: {exc}") from None
+    doc: dict[str, Any] = orjson.loads(encoded)
+    checked = check(tenant_id, doc)
+    if "_meta" in config:  # dropped, but held to the same cap
+        depth.check_doc(tenant_id, {"_meta": config["_meta"]})
     if b"u0000" in encoded and _NUL_ESCAPE.search(encoded):
         problem = "config holds a NUL character (\\u0000), which PostgreSQL cannot store"
         raise InvalidConfig(f"tenant {tenant_id}: {problem}")
-    doc: dict[str, Any] = orjson.loads(encoded)
     schema.validate(tenant_id, doc)
     owners = owners or apps.get_model("tenant_registry", "Tenant").objects.prefix_owners
-    check_references(tenant_id, strip(doc)[0], owners)
-    return doc
+    check_expressions(tenant_id, checked.expressions, owners)
+    return doc, checked

@@ -8,9 +8,9 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Replace, Upper
 
-from .documents.depth import check_doc
-from .documents.env_access import PrefixOwners, check_references
-from .documents.secrets import strip
+from .documents.checks import check
+from .documents.env_access import PrefixOwners, check_expressions
+from .documents.secrets import dotted
 from .exceptions import InvalidConfig
 from .fields import OrderedJSONField
 from .ids import ID_HELP, ID_RE
@@ -68,8 +68,8 @@ class Tenant(models.Model):
         """Refuse references to variables this tenant may not read; drop literal secrets (returned)."""
         if not isinstance(self.config, dict):
             raise InvalidConfig(f"tenant {self.id}: config must be a JSON object, got {type(self.config).__name__}")
-        check_doc(self.id, self.config)  # before any walk: a document too deep must not reach one
-        self.config, removed = strip(self.config)
+        checked = check(self.id, self.config)  # one walk, which refuses a document too deep before it goes past the cap
+        self.config = checked.stripped
         if self.config_source == self.Source.DATABASE:
-            check_references(self.id, self.config, owners or Tenant.objects.prefix_owners)
-        return removed
+            check_expressions(self.id, checked.expressions, owners or Tenant.objects.prefix_owners)
+        return [dotted(path) for path in checked.removed]

@@ -10,8 +10,8 @@ from django.db.models import F
 
 from . import revisions
 from .cache import invalidate_on_commit
-from .documents.depth import check_doc
-from .documents.env_access import check_references, memoised
+from .documents.checks import check
+from .documents.env_access import check_expressions, memoised
 from .documents.secrets import strip
 
 if TYPE_CHECKING:
@@ -30,12 +30,14 @@ class TenantQuerySet(_QuerySet):
         if isinstance(config, dict):
             # Refused before the transaction, so a caller's own transaction stays usable.
             targets = list(self._plain().filter(pk__in=self.values("pk")).values_list("pk", flat=True))
-            for tenant_id in targets[:1]:
-                check_doc(tenant_id, config)
-            config = kwargs["config"] = strip(config)[0]
-            owners = memoised(self.model.objects.prefix_owners)
-            for tenant_id in targets:
-                check_references(tenant_id, config, owners)
+            if not targets:  # rows that appear before the lock are still written without secrets
+                kwargs["config"] = strip(config)[0]
+            else:
+                checked = check(targets[0], config)  # one walk; the references are each target's own
+                kwargs["config"] = checked.stripped
+                owners = memoised(self.model.objects.prefix_owners)
+                for tenant_id in targets:
+                    check_expressions(tenant_id, checked.expressions, owners)
         kwargs.setdefault("version", F("version") + 1)
         with transaction.atomic(using=self.db, savepoint=False):
             ids = list(self.select_for_update().values_list("pk", flat=True))

@@ -49,9 +49,9 @@ def check_doc(tenant_id: str, doc: Any) -> None:
     stack: list[tuple[Any, int]] = [(doc, 1)]
     while stack:
         node, level = stack.pop()
-        if type(node) is dict:
+        if isinstance(node, dict):
             children: Any = node.values()
-        elif type(node) is list:
+        elif isinstance(node, list):
             children = node
         else:
             continue

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -77,15 +77,22 @@ def candidate_prefixes(name: str) -> list[str]:
 
 def reference_problems(tenant_id: str, config: Any, owners: PrefixOwners) -> list[str]:
     """``<key path>: <why>`` for each reference a database tenant's config may not make."""
+    return expression_problems(tenant_id, _expressions(config), owners)
+
+
+def expression_problems(tenant_id: str, expressions: Iterable[tuple[KeyPath, str]], owners: PrefixOwners) -> list[str]:
+    """:func:`reference_problems` of the values holding a ``$`` (with their paths) a walk found."""
     return [
-        f"{dotted(path)}: {why}"
-        for path, value in _expressions(config)
-        for why in _value_problems(tenant_id, value, owners)
+        f"{dotted(path)}: {why}" for path, value in expressions for why in _value_problems(tenant_id, value, owners)
     ]
 
 
 def check_references(tenant_id: str, config: Any, owners: PrefixOwners) -> None:
-    problems = reference_problems(tenant_id, config, owners)
+    check_expressions(tenant_id, _expressions(config), owners)
+
+
+def check_expressions(tenant_id: str, expressions: Iterable[tuple[KeyPath, str]], owners: PrefixOwners) -> None:
+    problems = expression_problems(tenant_id, expressions, owners)
     if problems:
         raise InvalidConfig(f"tenant {tenant_id}: " + "; ".join(problems))
 
@@ -131,9 +138,14 @@ def _refusal(tenant_id: str, name: str, owners: PrefixOwners) -> str | None:
 def unresolvable(tenant_id: str, config: Any) -> list[str]:
     """``<key path>: <why>`` for each expression a database tenant's read would fail on now
     (a required variable unset, or one it may not read)."""
+    return unresolvable_in(tenant_id, _expressions(config))
+
+
+def unresolvable_in(tenant_id: str, expressions: Iterable[tuple[KeyPath, str]]) -> list[str]:
+    """:func:`unresolvable` of the values holding a ``$`` (with their paths) a walk found."""
     env = TenantEnviron(tenant_id)
     problems: list[str] = []
-    for path, value in _expressions(config):
+    for path, value in expressions:
         try:
             interpolate_string(value, env)
         except InterpolationError as exc:

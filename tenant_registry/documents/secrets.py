@@ -64,14 +64,19 @@ def strip(doc: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     removed = list(literal_secrets(doc))
     if not removed:
         return doc, []
-    stripped = _copy(doc)
+    return without(doc, removed), [dotted(p) for p in removed]
+
+
+def without(doc: dict[str, Any], paths: list[KeyPath]) -> dict[str, Any]:
+    """A copy of ``doc`` without the values at ``paths``."""
+    stripped: dict[str, Any] = _copy(doc)
     # Deepest and last first, so that deleting one never shifts the index of another.
-    for path in sorted(removed, key=_order, reverse=True):
+    for path in sorted(paths, key=_order, reverse=True):
         parent: Any = stripped
         for step in path[:-1]:
             parent = parent[step]
         del parent[path[-1]]
-    return stripped, [dotted(p) for p in removed]
+    return stripped
 
 
 def _order(path: KeyPath) -> list[tuple[str, int]]:

@@ -15,10 +15,10 @@ from django.db import transaction
 
 from .. import conf, revisions
 from ..documents import schema, secrets
-from ..documents.env_access import PrefixOwners, memoised, unresolvable
+from ..documents.env_access import PrefixOwners, memoised, unresolvable_in
 from ..exceptions import ConfigFileError, InvalidTenantId
 from ..ids import env_prefix, validate_id
-from ..managers import STATUSES, clean_config
+from ..managers import STATUSES, clean
 from ..models import Tenant
 from . import tenant_files
 from .plan import Plan, Planned, Stored
@@ -62,7 +62,7 @@ def plan(
                 where = f"{path}: tenant {item.tenant_id}"
                 result.warnings += [
                     f"{where}: {p} (get_config fails until it is set)"
-                    for p in unresolvable(item.tenant_id, item.config)
+                    for p in unresolvable_in(item.tenant_id, item.expressions)
                 ]
             if item.action != "skipped":
                 owners.claim(item.tenant_id, path)
@@ -111,7 +111,8 @@ def _plan_file(path: Path, stored: dict[str, Stored], only_new: bool, references
         return Planned(tenant_id, path, "skipped", reason="already in the database")
     raw = tenant_files.load_file(path)
     meta = _meta(raw.get("_meta") or {}, f"{path}: tenant {tenant_id}")
-    config, stripped = secrets.strip(clean_config(tenant_id, raw, references))
+    checked = clean(tenant_id, raw, references)[1]  # the one walk of the write rules
+    config, stripped = checked.stripped, [secrets.dotted(path) for path in checked.removed]
     client = config.get("client")
     named, name = "_meta.name", meta.get("name")
     if name is None and isinstance(client, dict) and isinstance(client.get("name"), str):
@@ -122,7 +123,7 @@ def _plan_file(path: Path, stored: dict[str, Stored], only_new: bool, references
     if item.keeps_config and tenant_files.tenant_file(tenant_id) is None:
         expected = tenant_files.config_dir() / f"{tenant_id}{tenant_files.SUFFIX}"
         raise ConfigFileError(f"{path}: tenant {tenant_id}: _meta.config_source is yaml but {expected} does not exist")
-    item.stripped, item.stored = stripped, current
+    item.stripped, item.expressions, item.stored = stripped, checked.expressions, current
     if current is not None:
         item.action = "unchanged" if item.same_as_stored() else "updated"
     return item

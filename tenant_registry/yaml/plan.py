@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ..documents import diffs
+from ..documents.checks import Expression
 
 WRITES = ("created", "updated")
 
@@ -29,6 +30,7 @@ class Planned:
     status: str | None = None  # None: keep the stored status (active on create)
     source: str = "database"
     stripped: list[str] = field(default_factory=list)
+    expressions: list[Expression] = field(default_factory=list)  # the values of config holding a $
     stored: Stored | None = None
     reason: str = ""
 
