@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from redis.cluster import RedisCluster
 
-from .procs import Group, Proc, TopologyError, binary, free_port, run, wait_until
+from .procs import Group, Proc, binary, free_port, run, wait_until
 from .redis_topology import HINT, client, redis_server
 
 
@@ -32,6 +32,9 @@ class Cluster:
             role = "master" if "master" in flags else "slave"
             out[ids[parts[0]]] = (role, parts[0] if role == "master" else parts[3])
         return out
+
+    def primaries(self) -> int:
+        return sum(role == "master" for role, _ in self.roles().values())
 
     def healthy(self) -> bool:
         return all(
@@ -79,7 +82,7 @@ def start_cluster(group: Group, primaries: int = 3) -> Cluster:
     run([cli, "--cluster", "create", *addresses, "--cluster-replicas", "1", "--cluster-yes"], "creating the cluster")
     cluster = Cluster(group, nodes)
     wait_until(cluster.healthy, 30, None, "cluster_state:ok on every node")
+    # CLUSTER NODES lists a replica as a primary until gossip carries its CLUSTER REPLICATE
+    wait_until(lambda: cluster.primaries() == primaries, 30, None, f"{primaries} primaries, each with its replica")
     wait_until(cluster.synced, 30, None, "every replica in sync")  # else a replica cannot take over
-    if sum(role == "master" for role, _ in cluster.roles().values()) != primaries:
-        raise TopologyError(f"the cluster does not have {primaries} primaries: {cluster.roles()}")
     return cluster
