@@ -91,9 +91,7 @@ class State:
                 self._store = build_store()
                 if isinstance(self._store, RedisStore) and conf.get("L1_ENABLED"):
                     self._tier = LocalCache(int(conf.get("L1_MAX_ENTRIES")), self.clock)
-                    self._subscriber = channel.Subscriber(
-                        self._store.client, self._store.keys, self._tier, self._channel_up, self._channel_down
-                    )
+                    self._subscriber = channel.Subscriber(self._store, self._tier, self._channel_up, self._channel_down)
                     self._subscriber.start()
                 self._built = True
             return self._store, self._tier
