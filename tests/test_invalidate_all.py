@@ -9,6 +9,7 @@ import pytest
 
 from tenant_registry import cache
 from tenant_registry.cache.local.channel import decode as channel_message
+from tenant_registry.cache.stores.base import BUCKETS, bucket
 from tenant_registry.models import Tenant
 
 from .helpers import wait_live
@@ -27,10 +28,14 @@ def test_invalidate_all_removes_every_entry_of_ours_and_nothing_else(raw_redis: 
     for index in range(5_000):
         pipe.set(store.keys.entry(f"zz{index:05d}"), b"x")  # type: ignore[attr-defined]
     foreign = [f"{key_prefix}foreign:{index}" for index in range(100)] + [f"other-app:{key_prefix}c:x"]
+    wrong = (bucket("tn_all") + 1) % BUCKETS
+    foreign += [f"{key_prefix}c:{{{wrong}}}tn_all", f"{key_prefix}c:Not-An-Id"]  # a wrong bucket, not an id
     for key in foreign:
         pipe.set(key, b"y")
+    pipe.set(f"{key_prefix}c:tn_before", b"z")  # the key layout of earlier versions
     pipe.execute()
-    assert Tenant.objects.invalidate_all() == 5_001
+    assert Tenant.objects.invalidate_all() == 5_002
+    assert not raw_redis.exists(f"{key_prefix}c:tn_before")
     assert "tn_all" not in local
     assert not cache.contains("tn_all")
     assert raw_redis.exists(*foreign) == len(foreign)

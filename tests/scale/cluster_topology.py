@@ -47,10 +47,11 @@ class Cluster:
         replicas = [port for port, (role, _) in self.roles().items() if role == "slave"]
         return all(client(port).info("replication")["master_link_status"] == "up" for port in replicas)
 
-    def kill_primary(self, timeout: float = 30.0) -> tuple[int, int]:
-        """SIGKILL one primary; return (its port, the port of its replica once promoted)."""
+    def kill_primary(self, victim: int | None = None, timeout: float = 30.0) -> tuple[int, int]:
+        """SIGKILL ``victim`` (or any primary); return (its port, the port of its replica once promoted)."""
         roles = self.roles()
-        victim = next(port for port, (role, _) in roles.items() if role == "master")
+        if victim is None:
+            victim = next(port for port, (role, _) in roles.items() if role == "master")
         victim_id = client(victim).execute_command("CLUSTER", "MYID").decode()
         heir = next(port for port, (role, of) in roles.items() if role == "slave" and of == victim_id)
         self.nodes[victim].kill()

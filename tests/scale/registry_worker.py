@@ -19,6 +19,10 @@ def _run(command: dict[str, Any]) -> Any:
     op, tenant_id = command["op"], command.get("tenant", "")
     if op == "get":
         return Tenant.objects.get_config(tenant_id)
+    if op == "wait_live":  # until the in-process tier's channel is up
+        from tests.helpers import wait_live
+
+        return wait_live(command["timeout"]) is not None
     if op == "save":
         return Tenant.objects.save_config(tenant_id, command["config"]).version
     if op == "update":

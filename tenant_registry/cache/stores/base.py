@@ -29,7 +29,7 @@ class Keys:
     def __init__(self, namespace: str) -> None:
         self.ns = namespace
         self.channel = f"{namespace}events"
-        self._entry = re.compile(re.escape(f"{namespace}c:") + r"\{(\d+)\}(.+)")
+        self._entry = re.compile(re.escape(f"{namespace}c:") + r"(?:\{(\d+)\})?(.+)")
 
     def entry(self, tenant_id: str) -> str:
         return f"{self.ns}c:{{{bucket(tenant_id)}}}{tenant_id}"
@@ -53,10 +53,11 @@ class Keys:
         return f"{self.ns}ack:{ack_id}"
 
     def tenant_of_entry(self, key: str) -> str | None:
-        """The tenant whose entry ``key`` is, or None for a key of another kind or of another app
-        whose namespace starts with ours."""
+        """The tenant whose entry ``key`` is (in this layout, or in the earlier ``c:<id>``, which
+        ``invalidate_all`` removes too), or None for a key of another kind or of another app whose
+        namespace starts with ours."""
         found = self._entry.fullmatch(key)
-        if found is None or int(found[1]) != bucket(found[2]):
+        if found is None or (found[1] is not None and int(found[1]) != bucket(found[2])):
             return None
         return found[2]
 

@@ -27,7 +27,7 @@ SPLIT = {"UNLINK": 1, "MSET": 2}  # multi-key commands sent key by key: how many
 
 def own_cluster(alias_client: RedisCluster, *, connect_timeout: float, timeout: float) -> RedisCluster:
     """A cluster client of our own with the alias's nodes and credentials, our timeouts, no retries."""
-    kwargs = dict(alias_client.nodes_manager.connection_kwargs)
+    kwargs = {k: v for k, v in alias_client.nodes_manager.connection_kwargs.items() if k != "db"}  # always 0
     kwargs.update(socket_connect_timeout=connect_timeout, socket_timeout=timeout)
     nodes = [ClusterNode(node.host, node.port) for node in alias_client.nodes_manager.startup_nodes.values()]  # type: ignore[no-untyped-call]
     return RedisCluster(startup_nodes=nodes, retry=Retry(NoBackoff(), 0), **kwargs)
