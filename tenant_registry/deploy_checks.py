@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import redis
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, register
+from redis.exceptions import ClusterCrossSlotError
 
 from . import conf
 from .cache.state import REDIS_BACKENDS
@@ -29,6 +31,8 @@ def check_cache_connection(app_configs: Any = None, **kwargs: Any) -> list[Check
         )
         where = f"cache {alias!r} ({describe(client)})"
         client.ping()
+        if isinstance(client, redis.Redis) and client.info("cluster").get("cluster_enabled") == 1:
+            raise ClusterCrossSlotError("the server is a node of a Redis Cluster")
     except Exception as exc:  # noqa: BLE001 - every failure is the finding of this check
         problem = misconfiguration(exc, alias) or f"{type(exc).__name__}: {exc}"
         return [

@@ -27,19 +27,24 @@ _lock = threading.Lock()
 class ClusterClient(DefaultClient):  # type: ignore[misc]  # django-redis's client is untyped here
     def connect(self, index: int = 0) -> RedisCluster:
         """One cluster client for all the alias's ``LOCATION`` URLs (any node will do to start)."""
-        urls = tuple(self._server)
+        url, nodes, params = self.cluster_arguments()
+        key = (url, *(f"{node.host}:{node.port}" for node in nodes))
         with _lock:
-            if urls not in _clusters:
-                _clusters[urls] = self._new_cluster(urls)
-            return _clusters[urls]
+            if key not in _clusters:
+                try:
+                    _clusters[key] = RedisCluster.from_url(url, startup_nodes=nodes, **params)
+                except RedisClusterException as exc:  # as django-redis reports a server that does not answer
+                    raise ConnectionInterrupted(connection=None) from exc
+            return _clusters[key]
 
-    def _new_cluster(self, urls: tuple[str, ...]) -> RedisCluster:
+    def cluster_arguments(self) -> tuple[str, list[ClusterNode], dict[str, Any]]:
+        """The first ``LOCATION``, the nodes of the others, and the client's keyword arguments."""
         factory = self.connection_factory
-        params = factory.make_connection_params(urls[0])
+        params = factory.make_connection_params(self._server[0])
         params.pop("url")
         params.update(factory.pool_cls_kwargs)
-        others = [_node(parts.hostname, parts.port) for parts in map(urlsplit, urls[1:])]
-        return RedisCluster.from_url(urls[0], startup_nodes=others, **params)
+        others = [urlsplit(url) for url in self._server[1:]]
+        return self._server[0], [_node(parts.hostname, parts.port) for parts in others], params
 
     def get_many(self, keys: Collection[str], version: int | None = None, client: Any = None) -> dict[Any, Any]:
         if client is None:

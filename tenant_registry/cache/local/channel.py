@@ -69,7 +69,6 @@ class Subscriber(threading.Thread):
     ) -> None:
         super().__init__(name=f"tenant-registry-l1 {store.keys.channel}", daemon=True)
         self.store = store
-        self.client = store.client
         self.keys = store.keys
         self.tier = tier
         self.on_up = on_up
@@ -125,17 +124,13 @@ class Subscriber(threading.Thread):
         elif kind == "pong" and sent:
             self.tier.confirm(sent.popleft(), LEASE)
         elif kind in ("subscribe", "ssubscribe"):
-            known = self.client.get(self.keys.bucket_epoch(0))  # later changes come as messages, after this
-            self.tier.set_live(True, known.decode() if isinstance(known, bytes) else "")
+            self.tier.set_live(True, self.store.known_epoch())  # later changes come as messages, after this
             self.on_up()
         elif kind == "sunsubscribe":
             raise ConnectionError(f"the slot of {self.keys.channel} moved to another primary")
 
     def _acknowledge(self, ack: str) -> None:
-        pipe = self.client.pipeline(transaction=False)
-        pipe.rpush(self.keys.ack(ack), 1)
-        pipe.pexpire(self.keys.ack(ack), ACK_TTL_MS)
-        pipe.execute()
+        self.store.acknowledge(ack, ACK_TTL_MS)
 
 
 def _close(pubsub: Any) -> None:

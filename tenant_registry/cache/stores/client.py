@@ -17,22 +17,24 @@ import redis
 from django.core.cache import caches
 from django_redis import get_redis_connection
 from redis.backoff import NoBackoff
-from redis.cluster import RedisCluster
-from redis.exceptions import RedisClusterException
+from redis.exceptions import ClusterCrossSlotError, MovedError, RedisClusterException
 from redis.retry import Retry
 from redis.sentinel import MasterNotFoundError, SentinelConnectionPool
 
-from .cluster import own_cluster
+from ...redis_cluster import ClusterClient
+from .cluster import LazyCluster
 
 DJANGO_REDIS = "django_redis.cache.RedisCache"
 CLUSTER_CLIENT = "tenant_registry.redis_cluster.ClusterClient"
 
 
-def primary_client(alias: str, backend: str, *, connect_timeout: float, timeout: float) -> redis.Redis | RedisCluster:
-    alias_client = _alias_client(alias, backend)
-    if isinstance(alias_client, RedisCluster):
-        return own_cluster(alias_client, connect_timeout=connect_timeout, timeout=timeout)
-    pool = alias_client.connection_pool
+def primary_client(alias: str, backend: str, *, connect_timeout: float, timeout: float) -> redis.Redis | LazyCluster:
+    cluster_client = getattr(caches[alias], "client", None) if backend == DJANGO_REDIS else None
+    if isinstance(cluster_client, ClusterClient):
+        url, nodes, alias_kwargs = cluster_client.cluster_arguments()
+        timeouts = {"socket_connect_timeout": connect_timeout, "socket_timeout": timeout}
+        return LazyCluster(url, nodes, {**alias_kwargs, **timeouts})
+    pool = _alias_client(alias, backend).connection_pool
     kwargs: dict[str, Any] = {
         **{k: v for k, v in pool.connection_kwargs.items() if k != "connection_pool"},
         "socket_connect_timeout": connect_timeout,
@@ -49,19 +51,18 @@ def primary_client(alias: str, backend: str, *, connect_timeout: float, timeout:
     return redis.Redis(connection_pool=ours)
 
 
-def _alias_client(alias: str, backend: str) -> redis.Redis | RedisCluster:
+def _alias_client(alias: str, backend: str) -> redis.Redis:
     if backend == DJANGO_REDIS:
-        client: redis.Redis | RedisCluster = get_redis_connection(alias, write=True)
+        client: redis.Redis = get_redis_connection(alias, write=True)
         return client
     builtin: redis.Redis = caches[alias]._cache.get_client(write=True)  # type: ignore[attr-defined]
     return builtin
 
 
-def describe(client: redis.Redis | RedisCluster) -> str:
+def describe(client: redis.Redis | LazyCluster) -> str:
     """Where the client connects, without its credentials: ``127.0.0.1:6379/0`` or ``sentinel mymaster``."""
-    if isinstance(client, RedisCluster):
-        nodes = ", ".join(sorted(client.nodes_manager.startup_nodes))
-        return f"the Redis Cluster of {nodes}"
+    if isinstance(client, LazyCluster):
+        return client.describe()
     pool = client.connection_pool
     if isinstance(pool, SentinelConnectionPool):
         return f"the primary of Sentinel service {pool.service_name!r}"
@@ -74,7 +75,7 @@ def misconfiguration(exc: BaseException, alias: str) -> str | None:
     """What to fix when ``exc`` means the alias's settings are wrong, not that Redis is down."""
     text = f"{type(exc).__name__}: {exc}"
     where = f"CACHES[{alias!r}]"
-    if "MOVED" in str(exc) or "CROSSSLOT" in str(exc):
+    if isinstance(exc, ClusterCrossSlotError | MovedError) or str(exc).startswith("MOVED"):
         return f"Redis is a cluster node ({text}): set {where} OPTIONS CLIENT_CLASS to {CLUSTER_CLIENT!r}"
     if isinstance(exc, RedisClusterException) and "not enabled" in str(exc):
         return f"Redis is not a cluster ({text}): remove CLIENT_CLASS {CLUSTER_CLIENT!r} from {where} OPTIONS"

@@ -10,6 +10,7 @@ subscribers all listen on the primary of its slot, so a publish counts every one
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -25,12 +26,35 @@ PUBLISH = "SPUBLISH"
 SPLIT = {"UNLINK": 1, "MSET": 2}  # multi-key commands sent key by key: how many arguments per key
 
 
-def own_cluster(alias_client: RedisCluster, *, connect_timeout: float, timeout: float) -> RedisCluster:
-    """A cluster client of our own with the alias's nodes and credentials, our timeouts, no retries."""
-    kwargs = {k: v for k, v in alias_client.nodes_manager.connection_kwargs.items() if k != "db"}  # always 0
-    kwargs.update(socket_connect_timeout=connect_timeout, socket_timeout=timeout)
-    nodes = [ClusterNode(node.host, node.port) for node in alias_client.nodes_manager.startup_nodes.values()]  # type: ignore[no-untyped-call]
-    return RedisCluster(startup_nodes=nodes, retry=Retry(NoBackoff(), 0), **kwargs)
+class LazyCluster:
+    """Our cluster client, with the alias's nodes and credentials, our timeouts and no retries. It
+    connects on first use: a cluster that does not answer at start is an outage like any other."""
+
+    def __init__(self, url: str, nodes: list[ClusterNode], kwargs: dict[str, Any]) -> None:
+        self.url, self.nodes, self.kwargs = url, nodes, kwargs
+        self._cluster: RedisCluster | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> RedisCluster:
+        with self._lock:
+            if self._cluster is None:
+                retry = Retry(NoBackoff(), 0)
+                self._cluster = RedisCluster.from_url(
+                    self.url, startup_nodes=list(self.nodes), retry=retry, **self.kwargs
+                )
+            return self._cluster
+
+    def ping(self) -> Any:
+        return self.get().ping()
+
+    def close(self) -> None:
+        if self._cluster is not None:
+            self._cluster.close()
+
+    def describe(self) -> str:
+        nodes = [self.url.rsplit("@", 1)[-1].split("//", 1)[-1].split("/", 1)[0]]
+        nodes += [f"{node.host}:{node.port}" for node in self.nodes]
+        return f"the Redis Cluster of {', '.join(nodes)}"
 
 
 def channel_client(client: RedisCluster, channel: str, *, refresh: bool) -> redis.Redis:
@@ -45,9 +69,13 @@ def channel_client(client: RedisCluster, channel: str, *, refresh: bool) -> redi
 class ClusterWire:
     """What :class:`~.connection.Wire` offers, on a cluster."""
 
-    def __init__(self, client: RedisCluster, scripts: tuple[str, ...]) -> None:
-        self.client = client
+    def __init__(self, cluster: LazyCluster, scripts: tuple[str, ...]) -> None:
+        self.cluster = cluster
         self.scripts = scripts
+
+    @property
+    def client(self) -> RedisCluster:
+        return self.cluster.get()
 
     def call(self, *args: Any) -> Any:
         if args[0] in SPLIT:

@@ -15,7 +15,6 @@ from itertools import chain, islice
 from typing import Any, cast
 
 import redis
-from redis.cluster import RedisCluster
 
 from ...ids import ID_RE
 from ..guard import Guard, new_token
@@ -40,23 +39,33 @@ def _ms(seconds: float) -> int:
 class RedisStore:
     backend = "redis"
 
-    def __init__(self, client: redis.Redis | RedisCluster, namespace: str, encode: Encode, *, timeout: float) -> None:
+    def __init__(
+        self, client: redis.Redis | cluster.LazyCluster, namespace: str, encode: Encode, *, timeout: float
+    ) -> None:
         self.client = client  # from stores.client: the alias's settings, our timeouts
         self.keys = Keys(namespace)
         self.encode = encode
         self.ack_step = max(0.001, timeout / 2)
-        self.sharded = isinstance(client, RedisCluster)  # a cluster: shard channel, commands routed by slot
+        self.sharded = isinstance(client, cluster.LazyCluster)  # a cluster: shard channel, commands routed by slot
         self.wire: Wire | cluster.ClusterWire
-        if isinstance(client, RedisCluster):
+        if isinstance(client, cluster.LazyCluster):
             self.wire, self.publish = cluster.ClusterWire(client, SCRIPTS), cluster.PUBLISH
         else:
             self.wire, self.publish = Wire(client, SCRIPTS), "PUBLISH"
 
     def channel_client(self, *, refresh: bool) -> redis.Redis:
         """Where the subscriber listens: the server itself, or the primary of the channel's slot."""
-        if isinstance(self.client, RedisCluster):
-            return cluster.channel_client(self.client, self.keys.channel, refresh=refresh)
+        if isinstance(self.client, cluster.LazyCluster):
+            return cluster.channel_client(self.client.get(), self.keys.channel, refresh=refresh)
         return self.client
+
+    def known_epoch(self) -> str:
+        """The epoch the subscriber starts from; later ones come as messages."""
+        found = self.wire.call("GET", self.keys.bucket_epoch(0))
+        return found.decode() if isinstance(found, bytes) else ""
+
+    def acknowledge(self, ack: str, ttl_ms: int) -> None:
+        self.wire.send([("RPUSH", self.keys.ack(ack), 1), ("PEXPIRE", self.keys.ack(ack), ttl_ms)])
 
     def get(self, tenant_id: str) -> bytes | None:
         return cast("bytes | None", self.wire.call("GET", self.keys.entry(tenant_id)))
@@ -132,7 +141,8 @@ class RedisStore:
     def _scan_batches(self) -> Iterable[list[bytes]]:
         """Our entry keys only, on every primary: another app whose namespace starts with ours
         (``x:`` and ``x:c:``) matches the pattern too, but its keys never parse as ours."""
-        found = self.client.scan_iter(match=escape_glob(self.keys.ns) + "c:*", count=SCAN_COUNT)
+        client = self.client.get() if isinstance(self.client, cluster.LazyCluster) else self.client
+        found = client.scan_iter(match=escape_glob(self.keys.ns) + "c:*", count=SCAN_COUNT)
         while batch := list(islice(found, SCAN_COUNT)):
             ours = [key for key in batch if self._is_entry(key)]
             if ours:
