@@ -52,8 +52,8 @@ def test_django_cache_follows_a_sentinel_failover(settings: Any, sentinel: Senti
     use_sentinel(settings, sentinel)
     cache = caches["default"]
     cache.set("before", 1, 60)
+    wait_replicated(sentinel.primary)  # SentinelClient reads from the replica; and it must survive the primary
     assert cache.get("before") == 1
-    wait_replicated(sentinel.primary)  # the replica has it before the primary dies
     old = sentinel.primary
     new = sentinel.kill_primary()
     assert new != old
