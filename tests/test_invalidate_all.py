@@ -9,7 +9,6 @@ import pytest
 
 from tenant_registry import cache
 from tenant_registry.cache.local.channel import decode as channel_message
-from tenant_registry.cache.stores.base import BUCKETS, bucket
 from tenant_registry.models import Tenant
 
 from .helpers import wait_live
@@ -28,8 +27,7 @@ def test_invalidate_all_removes_every_entry_of_ours_and_nothing_else(raw_redis: 
     for index in range(5_000):
         pipe.set(store.keys.entry(f"zz{index:05d}"), b"x")  # type: ignore[attr-defined]
     foreign = [f"{key_prefix}foreign:{index}" for index in range(100)] + [f"other-app:{key_prefix}c:x"]
-    wrong = (bucket("tn_all") + 1) % BUCKETS
-    foreign += [f"{key_prefix}c:{{{wrong}}}tn_all", f"{key_prefix}c:Not-An-Id"]  # a wrong bucket, not an id
+    foreign += [f"{key_prefix}c:{{1}}Not-An-Id", f"{key_prefix}c:{{1"]  # not an id; no closing brace
     for key in foreign:
         pipe.set(key, b"y")
     pipe.set(f"{key_prefix}c:tn_before", b"z")  # the key layout of earlier versions

@@ -12,7 +12,6 @@ acknowledge it on.
 
 from __future__ import annotations
 
-import re
 import zlib
 from collections.abc import Iterable
 from typing import NamedTuple, Protocol
@@ -29,7 +28,7 @@ class Keys:
     def __init__(self, namespace: str) -> None:
         self.ns = namespace
         self.channel = f"{namespace}events"
-        self._entry = re.compile(re.escape(f"{namespace}c:") + r"(?:\{(\d+)\})?(.+)")
+        self._entry_prefix = f"{namespace}c:".encode()
 
     def entry(self, tenant_id: str) -> str:
         return f"{self.ns}c:{{{bucket(tenant_id)}}}{tenant_id}"
@@ -52,14 +51,13 @@ class Keys:
     def ack(self, ack_id: str) -> str:
         return f"{self.ns}ack:{ack_id}"
 
-    def tenant_of_entry(self, key: str) -> str | None:
-        """The tenant whose entry ``key`` is (in this layout, or in the earlier ``c:<id>``, which
-        ``invalidate_all`` removes too), or None for a key of another kind or of another app whose
-        namespace starts with ours."""
-        found = self._entry.fullmatch(key)
-        if found is None or (found[1] is not None and int(found[1]) != bucket(found[2])):
+    def entry_tail(self, key: bytes) -> bytes | None:
+        """What follows the prefix and bucket of an entry's key (this layout, or the earlier
+        ``c:<id>``, which ``invalidate_all`` removes too): the tenant id if the key is ours."""
+        if not key.startswith(self._entry_prefix):
             return None
-        return found[2]
+        tail = key[len(self._entry_prefix) :]
+        return tail[tail.find(b"}") + 1 :] if tail[:1] == b"{" else tail
 
 
 def bucket(tenant_id: str) -> int:

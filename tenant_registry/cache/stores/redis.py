@@ -8,6 +8,7 @@ channel are those of :class:`~.base.Keys`; messages are encoded by the channel (
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -23,6 +24,7 @@ from .base import GUARD_TTL_MS, Claim, Keys
 from .connection import ERRORS, Wire
 
 SCAN_COUNT = 1000
+ID_BYTES = re.compile(ID_RE.pattern.encode())
 UNLINK_BATCHES = 16
 SCRIPTS = ("fill", "claim", "release")
 Encode = Callable[[str, "dict[str, str] | None", str], str]  # (ack id, tokens or None for all, epoch)
@@ -149,8 +151,8 @@ class RedisStore:
                 yield ours
 
     def _is_entry(self, key: bytes) -> bool:
-        tenant_id = self.keys.tenant_of_entry(key.decode(errors="replace"))
-        return tenant_id is not None and ID_RE.fullmatch(tenant_id) is not None
+        tail = self.keys.entry_tail(key)
+        return tail is not None and ID_BYTES.fullmatch(tail) is not None
 
     def count(self, known_ids: Iterable[str]) -> int | None:
         return sum(len(batch) for batch in self._scan_batches())
