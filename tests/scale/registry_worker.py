@@ -3,10 +3,12 @@ project.deploy_settings: one JSON command per line on stdin, one JSON answer per
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -88,3 +90,14 @@ class Worker:
 
 if __name__ == "__main__":
     main()
+
+
+@contextlib.contextmanager
+def worker_pair(env: dict[str, str]) -> Iterator[tuple[Worker, Worker]]:
+    """Two workers with ``env``, closed on the way out."""
+    pair = Worker(env), Worker(env)
+    try:
+        yield pair
+    finally:
+        for worker in pair:
+            worker.close()

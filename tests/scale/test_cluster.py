@@ -20,7 +20,7 @@ from tenant_registry.models import Tenant
 from ..helpers import store
 from .cluster_topology import Cluster
 from .redis_topology import client, wait_replicated
-from .registry_worker import Worker
+from .registry_worker import Worker, worker_pair
 
 pytestmark = [pytest.mark.scale, pytest.mark.django_db(transaction=True)]
 BOUND = 1.6  # the README's bound for using the cache again after a failover, with the tests' 1 s cool-down
@@ -59,12 +59,8 @@ def workers(on_cluster: Cluster, settings: Any) -> Iterator[tuple[Worker, Worker
         "TR_CACHES": json.dumps(cluster_caches(on_cluster)),
         "TR_SETTINGS": json.dumps({**registry, "L1_ENABLED": True}),
     }
-    pair = Worker(env), Worker(env)
-    try:
+    with worker_pair(env) as pair:
         yield pair
-    finally:
-        for worker in pair:
-            worker.close()
 
 
 def entries_per_primary(cluster: Cluster, key_prefix: str) -> dict[int, int]:

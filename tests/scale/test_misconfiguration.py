@@ -22,6 +22,17 @@ pytestmark = pytest.mark.scale
 CLUSTER_CLIENT = "tenant_registry.redis_cluster.ClusterClient"
 
 
+def the_one_error(tenant_factory: Any, caplog: pytest.LogCaptureFixture) -> str:
+    """Reads keep answering from the database; what they logged is one ERROR, returned."""
+    with caplog.at_level(logging.WARNING, logger="tenant_registry"):
+        tenant_factory("tn_misconfigured", {"v": 1})
+        for _ in range(5):
+            assert Tenant.objects.get_config("tn_misconfigured")["v"] == 1
+    errors = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [r.levelname for r in errors] == ["ERROR"]
+    return errors[0].getMessage()
+
+
 def deploy_check() -> str:
     with pytest.raises(SystemCheckError) as failed:
         call_command("check", "--deploy", stdout=io.StringIO(), stderr=io.StringIO())
@@ -33,14 +44,9 @@ def test_a_wrong_password_is_one_error_naming_the_setting(
     settings: Any, password_redis: Any, tenant_factory: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     settings.CACHES = django_redis(password_redis.url, PASSWORD="not-the-password")
-    with caplog.at_level(logging.WARNING, logger="tenant_registry"):
-        tenant_factory("tn_pw", {"v": 1})
-        for _ in range(5):
-            assert Tenant.objects.get_config("tn_pw")["v"] == 1
-    errors = [r for r in caplog.records if r.levelno >= logging.WARNING]
-    assert [r.levelname for r in errors] == ["ERROR"]
-    assert "Redis refused the credentials" in errors[0].getMessage()
-    assert "CACHES['default'] OPTIONS PASSWORD" in errors[0].getMessage()
+    error = the_one_error(tenant_factory, caplog)
+    assert "Redis refused the credentials" in error
+    assert "CACHES['default'] OPTIONS PASSWORD" in error
     info = Tenant.objects.cache_info()
     assert info["available"] is False
     assert "Redis refused the credentials" in info["reason"]
@@ -83,13 +89,7 @@ def test_the_cluster_client_on_a_plain_redis_is_one_error_naming_the_client_clas
     settings: Any, tenant_factory: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     settings.CACHES = django_redis(os.environ["REDIS_URL"], CLIENT_CLASS=CLUSTER_CLIENT)
-    with caplog.at_level(logging.WARNING, logger="tenant_registry"):
-        tenant_factory("tn_notcl", {"v": 1})
-        for _ in range(5):
-            assert Tenant.objects.get_config("tn_notcl")["v"] == 1
-    errors = [r for r in caplog.records if r.levelno >= logging.WARNING]
-    assert [r.levelname for r in errors] == ["ERROR"]
-    assert "Redis is not a cluster" in errors[0].getMessage()
+    assert "Redis is not a cluster" in the_one_error(tenant_factory, caplog)
     assert f"remove CLIENT_CLASS '{CLUSTER_CLIENT}'" in Tenant.objects.cache_info()["reason"]
     assert "tenant_registry.E006" in deploy_check()
 
