@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,8 @@ def _run(command: dict[str, Any]) -> Any:
         from tests.helpers import wait_live
 
         return wait_live(command["timeout"]) is not None
+    if op == "local":
+        return _local_holds(tenant_id)
     if op == "save":
         return Tenant.objects.save_config(tenant_id, command["config"]).version
     if op == "update":
@@ -38,6 +41,20 @@ def _run(command: dict[str, Any]) -> Any:
         upsert = {"update_conflicts": True, "update_fields": ["config"], "unique_fields": ["id"]}
         return len(Tenant.objects.bulk_create([row], **upsert))
     raise ValueError(f"unknown op {op!r}")
+
+
+def _local_holds(tenant_id: str, timeout: float = 10.0) -> bool | None:
+    """Whether this process's in-process tier, once its lease is confirmed, holds ``tenant_id``;
+    None if its channel did not come up within ``timeout``."""
+    from tenant_registry import cache
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        tier = cache.local_tier()
+        if tier is not None and tier.trusted:
+            return tenant_id in tier
+        time.sleep(0.01)
+    return None
 
 
 def main() -> None:
