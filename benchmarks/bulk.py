@@ -51,7 +51,7 @@ def invalidate_all(ours: int, foreign: int, trials: int = 3) -> tuple[float, flo
     client = _client()
     store = cache.store()
     ns = store.keys.ns  # type: ignore[union-attr]
-    our_keys = [f"{ns}c:zz{i:06d}" for i in range(ours)]
+    our_keys = [store.keys.entry(f"zz{i:06d}") for i in range(ours)]  # type: ignore[union-attr]
     foreign_keys = [f"{FOREIGN_PREFIX}k{i:06d}" for i in range(foreign)]
     _fill(client, foreign_keys)
     pattern = escape_glob(ns) + "c:*"

@@ -1,7 +1,7 @@
 """The demo project as the app servers of the scale tests and the HTTP bench run it: DEBUG off, and
 from the environment besides DATABASE_URL / REDIS_URL: REPLICA_DATABASE_URL (adds a ``replica``
-alias and the primary/replica router), CONN_MAX_AGE, TR_CACHES (a JSON CACHES) and TR_SETTINGS (JSON
-merged into TENANT_REGISTRY)."""
+alias and the primary/replica router), CONN_MAX_AGE, TR_CACHES (a JSON CACHES),
+DJANGO_REDIS_CONNECTION_FACTORY (e.g. for Sentinel) and TR_SETTINGS (JSON merged into TENANT_REGISTRY)."""
 
 from __future__ import annotations
 
@@ -21,4 +21,6 @@ if os.environ.get("REPLICA_DATABASE_URL"):
     DATABASE_ROUTERS = ["project.routers.PrimaryReplicaRouter"]
 if os.environ.get("TR_CACHES"):
     CACHES = json.loads(os.environ["TR_CACHES"])
+if os.environ.get("DJANGO_REDIS_CONNECTION_FACTORY"):
+    DJANGO_REDIS_CONNECTION_FACTORY = os.environ["DJANGO_REDIS_CONNECTION_FACTORY"]
 TENANT_REGISTRY = {**TENANT_REGISTRY, **json.loads(os.environ.get("TR_SETTINGS", "{}"))}

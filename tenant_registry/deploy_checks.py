@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import redis
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, register
+from redis.exceptions import ClusterCrossSlotError
 
 from . import conf
 from .cache.state import REDIS_BACKENDS
 from .cache.stores.client import describe, misconfiguration, primary_client
+from .cache.stores.cluster import LazyCluster
 
 
 @register(Tags.caches, deploy=True)
@@ -23,14 +26,17 @@ def check_cache_connection(app_configs: Any = None, **kwargs: Any) -> list[Check
     if options is None or options["BACKEND"] not in REDIS_BACKENDS:
         return []
     where = f"cache {alias!r}"
+    client: redis.Redis | LazyCluster | None = None
     try:
         client = primary_client(
             alias, options["BACKEND"], connect_timeout=conf.get("SOCKET_CONNECT_TIMEOUT"), timeout=1.0
         )
         where = f"cache {alias!r} ({describe(client)})"
         client.ping()
+        if isinstance(client, redis.Redis) and client.info("cluster").get("cluster_enabled") == 1:
+            raise ClusterCrossSlotError("the server is a node of a Redis Cluster")
     except Exception as exc:  # noqa: BLE001 - every failure is the finding of this check
-        problem = misconfiguration(exc, alias) or f"{type(exc).__name__}: {exc}"
+        problem = misconfiguration(exc, alias, client) or f"{type(exc).__name__}: {exc}"
         return [
             Error(
                 f"The tenant registry cannot use {where}: {problem}.",

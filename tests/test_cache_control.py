@@ -3,6 +3,8 @@ import pytest
 from tenant_registry import cache
 from tenant_registry.models import Tenant
 
+from .helpers import store
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -96,7 +98,7 @@ def test_ttl_setting_is_applied(registry_config, tenant_factory, raw_redis, key_
     registry_config(CACHE_TTL=42)
     tenant_factory("tn_ttl", {"v": 1})
     Tenant.objects.get_config("tn_ttl")
-    assert 40_000 < raw_redis.pttl(f"{key_prefix}c:tn_ttl") <= 42_000
+    assert 40_000 < raw_redis.pttl(store().keys.entry("tn_ttl")) <= 42_000
 
 
 def test_cache_holds_json_not_pickle(tenant_factory, raw_redis, key_prefix):
@@ -105,6 +107,6 @@ def test_cache_holds_json_not_pickle(tenant_factory, raw_redis, key_prefix):
     tenant_factory("tn_json", {"v": 1})
     Tenant.objects.get_config("tn_json")
     cache.settle()
-    stored = orjson.loads(raw_redis.get(f"{key_prefix}c:tn_json"))
+    stored = orjson.loads(raw_redis.get(store().keys.entry("tn_json")))
     assert stored["t"] == "tn_json"
     assert stored["c"] == {"v": 1}

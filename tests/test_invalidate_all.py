@@ -27,10 +27,13 @@ def test_invalidate_all_removes_every_entry_of_ours_and_nothing_else(raw_redis: 
     for index in range(5_000):
         pipe.set(store.keys.entry(f"zz{index:05d}"), b"x")  # type: ignore[attr-defined]
     foreign = [f"{key_prefix}foreign:{index}" for index in range(100)] + [f"other-app:{key_prefix}c:x"]
+    foreign += [f"{key_prefix}c:{{1}}Not-An-Id", f"{key_prefix}c:{{1"]  # not an id; no closing brace
     for key in foreign:
         pipe.set(key, b"y")
+    pipe.set(f"{key_prefix}c:tn_before", b"z")  # the key layout of earlier versions
     pipe.execute()
-    assert Tenant.objects.invalidate_all() == 5_001
+    assert Tenant.objects.invalidate_all() == 5_002
+    assert not raw_redis.exists(f"{key_prefix}c:tn_before")
     assert "tn_all" not in local
     assert not cache.contains("tn_all")
     assert raw_redis.exists(*foreign) == len(foreign)

@@ -47,7 +47,8 @@ def test_delete_of_one_leaves_the_other(two_tenants):
 
 def test_each_tenant_has_its_own_key(two_tenants, raw_redis, key_prefix):
     keys = sorted(k.decode() for k in raw_redis.scan_iter(match=f"{key_prefix}c:*"))
-    assert keys == [f"{key_prefix}c:tn_alpha", f"{key_prefix}c:tn_beta"]
+    assert keys == sorted([store().keys.entry("tn_alpha"), store().keys.entry("tn_beta")])
+    assert all(key.startswith(f"{key_prefix}c:{{") for key in keys)  # each in its bucket's hash slot
 
 
 def test_secret_environment_is_per_tenant(two_tenants, monkeypatch):

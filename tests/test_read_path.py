@@ -4,6 +4,8 @@ from tenant_registry import get_tenant_config, list_all_tenants
 from tenant_registry.exceptions import InvalidTenantId, YamlOnlyTenant
 from tenant_registry.models import Tenant
 
+from .helpers import store
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -58,7 +60,7 @@ def test_yaml_only_tenants_never_touch_database_or_cache(django_assert_num_queri
         config = Tenant.objects.get_config("africastay")
     assert config["client"]["name"] == "Africa Stay"
     assert config["_meta"] == {"source": "yaml", "tenant_id": "africastay", "status": "active"}
-    assert raw_redis.exists(f"{key_prefix}c:africastay") == 0
+    assert raw_redis.exists(store().keys.entry("africastay")) == 0
 
 
 def test_yaml_only_tenant_refuses_save():

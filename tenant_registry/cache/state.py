@@ -91,20 +91,21 @@ class State:
                 self._store = build_store()
                 if isinstance(self._store, RedisStore) and conf.get("L1_ENABLED"):
                     self._tier = LocalCache(int(conf.get("L1_MAX_ENTRIES")), self.clock)
-                    self._subscriber = channel.Subscriber(
-                        self._store.client, self._store.keys, self._tier, self._channel_up, self._channel_down
-                    )
+                    self._subscriber = channel.Subscriber(self._store, self._tier, self._channel_up, self._channel_down)
                     self._subscriber.start()
                 self._built = True
             return self._store, self._tier
 
     def _opened(self, exc: BaseException, cooldown: float) -> None:
-        wrong = misconfiguration(exc, conf.get("CACHE_ALIAS"))
+        wrong = misconfiguration(exc, conf.get("CACHE_ALIAS"), self._client())
         self.outage.began(f"{type(exc).__name__}: {exc}", f"skipping it for {cooldown:.1f}s", wrong)
 
     def _channel_down(self, exc: BaseException) -> None:
-        wrong = misconfiguration(exc, conf.get("CACHE_ALIAS"))
+        wrong = misconfiguration(exc, conf.get("CACHE_ALIAS"), self._client())
         self.outage.began(f"invalidation channel lost: {exc}", "bypassing the local tier", wrong)
+
+    def _client(self) -> object:
+        return getattr(self._store, "client", None)
 
     def _channel_up(self) -> None:
         self.outage.ended()

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from redis.cluster import RedisCluster
 
-from .procs import Group, Proc, TopologyError, binary, free_port, run, wait_until
+from .procs import Group, Proc, binary, free_port, run, wait_until
 from .redis_topology import HINT, client, redis_server
 
 
@@ -33,6 +33,9 @@ class Cluster:
             out[ids[parts[0]]] = (role, parts[0] if role == "master" else parts[3])
         return out
 
+    def primaries(self) -> int:
+        return sum(role == "master" for role, _ in self.roles().values())
+
     def healthy(self) -> bool:
         return all(
             b"cluster_state:ok" in client(port).execute_command("CLUSTER", "INFO")
@@ -44,10 +47,11 @@ class Cluster:
         replicas = [port for port, (role, _) in self.roles().items() if role == "slave"]
         return all(client(port).info("replication")["master_link_status"] == "up" for port in replicas)
 
-    def kill_primary(self, timeout: float = 30.0) -> tuple[int, int]:
-        """SIGKILL one primary; return (its port, the port of its replica once promoted)."""
+    def kill_primary(self, victim: int | None = None, timeout: float = 30.0) -> tuple[int, int]:
+        """SIGKILL ``victim`` (or any primary); return (its port, the port of its replica once promoted)."""
         roles = self.roles()
-        victim = next(port for port, (role, _) in roles.items() if role == "master")
+        if victim is None:
+            victim = next(port for port, (role, _) in roles.items() if role == "master")
         victim_id = client(victim).execute_command("CLUSTER", "MYID").decode()
         heir = next(port for port, (role, of) in roles.items() if role == "slave" and of == victim_id)
         self.nodes[victim].kill()
@@ -79,7 +83,7 @@ def start_cluster(group: Group, primaries: int = 3) -> Cluster:
     run([cli, "--cluster", "create", *addresses, "--cluster-replicas", "1", "--cluster-yes"], "creating the cluster")
     cluster = Cluster(group, nodes)
     wait_until(cluster.healthy, 30, None, "cluster_state:ok on every node")
+    # CLUSTER NODES lists a replica as a primary until gossip carries its CLUSTER REPLICATE
+    wait_until(lambda: cluster.primaries() == primaries, 30, None, f"{primaries} primaries, each with its replica")
     wait_until(cluster.synced, 30, None, "every replica in sync")  # else a replica cannot take over
-    if sum(role == "master" for role, _ in cluster.roles().values()) != primaries:
-        raise TopologyError(f"the cluster does not have {primaries} primaries: {cluster.roles()}")
     return cluster

@@ -189,8 +189,15 @@ class Sentinel:
 
     def kill_primary(self, timeout: float = 30.0) -> int:
         """SIGKILL the primary; return the port of the replica the sentinels promoted."""
-        old = self.primary
-        self.servers[old].kill()
+        return self.await_promotion(self.stop_primary(), timeout)
+
+    def stop_primary(self) -> int:
+        """SIGKILL the primary and return its port; the sentinels notice it after ``down_after_ms``."""
+        self.servers[self.primary].kill()
+        return self.primary
+
+    def await_promotion(self, old: int, timeout: float = 30.0) -> int:
+        """Until a majority of the sentinels names a primary other than ``old`` that says it is one."""
 
         def promoted() -> bool:
             port = self.master_port()

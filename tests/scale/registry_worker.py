@@ -3,10 +3,13 @@ project.deploy_settings: one JSON command per line on stdin, one JSON answer per
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +22,12 @@ def _run(command: dict[str, Any]) -> Any:
     op, tenant_id = command["op"], command.get("tenant", "")
     if op == "get":
         return Tenant.objects.get_config(tenant_id)
+    if op == "wait_live":  # until the in-process tier's channel is up
+        from tests.helpers import wait_live
+
+        return wait_live(command["timeout"]) is not None
+    if op == "local":
+        return _local_holds(tenant_id)
     if op == "save":
         return Tenant.objects.save_config(tenant_id, command["config"]).version
     if op == "update":
@@ -32,6 +41,20 @@ def _run(command: dict[str, Any]) -> Any:
         upsert = {"update_conflicts": True, "update_fields": ["config"], "unique_fields": ["id"]}
         return len(Tenant.objects.bulk_create([row], **upsert))
     raise ValueError(f"unknown op {op!r}")
+
+
+def _local_holds(tenant_id: str, timeout: float = 10.0) -> bool | None:
+    """Whether this process's in-process tier, once its lease is confirmed, holds ``tenant_id``;
+    None if its channel did not come up within ``timeout``."""
+    from tenant_registry import cache
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        tier = cache.local_tier()
+        if tier is not None and tier.trusted:
+            return tenant_id in tier
+        time.sleep(0.01)
+    return None
 
 
 def main() -> None:
@@ -84,3 +107,14 @@ class Worker:
 
 if __name__ == "__main__":
     main()
+
+
+@contextlib.contextmanager
+def worker_pair(env: dict[str, str]) -> Iterator[tuple[Worker, Worker]]:
+    """Two workers with ``env``, closed on the way out."""
+    pair = Worker(env), Worker(env)
+    try:
+        yield pair
+    finally:
+        for worker in pair:
+            worker.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 from typing import Any
 
 import pytest
@@ -13,10 +14,23 @@ from django.core.management.base import SystemCheckError
 
 from tenant_registry.models import Tenant
 
+from .cluster_topology import Cluster
 from .redis_topology import Sentinel, TlsRedis
 from .test_password_tls import django_redis
 
 pytestmark = pytest.mark.scale
+CLUSTER_CLIENT = "tenant_registry.redis_cluster.ClusterClient"
+
+
+def the_one_error(tenant_factory: Any, caplog: pytest.LogCaptureFixture) -> str:
+    """Reads keep answering from the database; what they logged is one ERROR, returned."""
+    with caplog.at_level(logging.WARNING, logger="tenant_registry"):
+        tenant_factory("tn_misconfigured", {"v": 1})
+        for _ in range(5):
+            assert Tenant.objects.get_config("tn_misconfigured")["v"] == 1
+    errors = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [r.levelname for r in errors] == ["ERROR"]
+    return errors[0].getMessage()
 
 
 def deploy_check() -> str:
@@ -30,14 +44,9 @@ def test_a_wrong_password_is_one_error_naming_the_setting(
     settings: Any, password_redis: Any, tenant_factory: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     settings.CACHES = django_redis(password_redis.url, PASSWORD="not-the-password")
-    with caplog.at_level(logging.WARNING, logger="tenant_registry"):
-        tenant_factory("tn_pw", {"v": 1})
-        for _ in range(5):
-            assert Tenant.objects.get_config("tn_pw")["v"] == 1
-    errors = [r for r in caplog.records if r.levelno >= logging.WARNING]
-    assert [r.levelname for r in errors] == ["ERROR"]
-    assert "Redis refused the credentials" in errors[0].getMessage()
-    assert "CACHES['default'] OPTIONS PASSWORD" in errors[0].getMessage()
+    error = the_one_error(tenant_factory, caplog)
+    assert "Redis refused the credentials" in error
+    assert "CACHES['default'] OPTIONS PASSWORD" in error
     info = Tenant.objects.cache_info()
     assert info["available"] is False
     assert "Redis refused the credentials" in info["reason"]
@@ -73,3 +82,32 @@ def test_a_reachable_cache_passes_the_deploy_check(settings: Any, password_redis
     out = io.StringIO()
     call_command("check", "--deploy", "--tag", "caches", stdout=out, stderr=io.StringIO())
     assert "E006" not in out.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_cluster_client_on_a_plain_redis_is_one_error_naming_the_client_class(
+    settings: Any, tenant_factory: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings.CACHES = django_redis(os.environ["REDIS_URL"], CLIENT_CLASS=CLUSTER_CLIENT)
+    assert "Redis is not a cluster" in the_one_error(tenant_factory, caplog)
+    assert f"remove CLIENT_CLASS '{CLUSTER_CLIENT}'" in Tenant.objects.cache_info()["reason"]
+    assert "tenant_registry.E006" in deploy_check()
+
+
+def test_a_cluster_node_without_the_cluster_client_is_reported(settings: Any, cluster: Cluster, db: None) -> None:
+    settings.CACHES = django_redis(f"redis://127.0.0.1:{next(iter(cluster.nodes))}/0")
+    hint = f"set CACHES['default'] OPTIONS CLIENT_CLASS to '{CLUSTER_CLIENT}'"
+    assert hint in deploy_check()
+    Tenant.objects.invalidate_all()  # keys of every slot: the node refuses those it does not hold
+    assert hint in Tenant.objects.cache_info()["reason"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_unreachable_cluster_is_an_outage_not_an_error(settings: Any, tenant_factory: Any) -> None:
+    settings.CACHES = django_redis("redis://127.0.0.1:1/0", CLIENT_CLASS=CLUSTER_CLIENT, SOCKET_CONNECT_TIMEOUT=0.2)
+    tenant_factory("tn_nocl", {"v": 1})
+    for _ in range(3):
+        assert Tenant.objects.get_config("tn_nocl")["v"] == 1
+    info = Tenant.objects.cache_info()
+    assert info["available"] is False
+    assert "Redis Cluster cannot be connected" in info["reason"]

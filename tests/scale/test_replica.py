@@ -14,7 +14,7 @@ import pytest
 
 from .conftest import DATABASE
 from .pg_topology import Replicated
-from .registry_worker import Worker
+from .registry_worker import Worker, worker_pair
 
 pytestmark = pytest.mark.scale
 WRITE_PATHS = ["save", "update", "bulk_update", "bulk_create"]
@@ -31,12 +31,8 @@ def workers(replicated: Replicated, settings: Any) -> Iterator[tuple[Worker, Wor
         "REDIS_URL": os.environ["REDIS_URL"],
         "TR_SETTINGS": json.dumps(registry),
     }
-    pair = Worker(env), Worker(env)
-    try:
+    with worker_pair(env) as pair:
         yield pair
-    finally:
-        for worker in pair:
-            worker.close()
 
 
 def test_the_replica_applies_writes_half_a_second_late(replicated: Replicated) -> None:

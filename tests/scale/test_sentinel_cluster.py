@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from typing import Any
@@ -9,10 +10,13 @@ from typing import Any
 import pytest
 from django.core.cache import caches
 from django.db import connection
+from redis.sentinel import MasterNotFoundError
+from redis.sentinel import Sentinel as RedisSentinel
 
 from tenant_registry.models import Tenant
 
 from .cluster_topology import Cluster
+from .procs import wait_until
 from .redis_topology import SERVICE, Sentinel, client, wait_replicated
 from .test_password_tls import assert_registry_uses, cached_on
 
@@ -52,8 +56,8 @@ def test_django_cache_follows_a_sentinel_failover(settings: Any, sentinel: Senti
     use_sentinel(settings, sentinel)
     cache = caches["default"]
     cache.set("before", 1, 60)
+    wait_replicated(sentinel.primary)  # SentinelClient reads from the replica; and it must survive the primary
     assert cache.get("before") == 1
-    wait_replicated(sentinel.primary)  # the replica has it before the primary dies
     old = sentinel.primary
     new = sentinel.kill_primary()
     assert new != old
@@ -71,7 +75,7 @@ def test_the_registry_caches_through_sentinel(
 
 
 def test_reads_keep_answering_through_a_failover_and_use_the_new_primary(
-    settings: Any, sentinel: Sentinel, key_prefix: str, tenant_factory: Any
+    settings: Any, sentinel: Sentinel, key_prefix: str, tenant_factory: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     use_sentinel(settings, sentinel)
     tenant_factory("tn_failover", {"client": {"name": "failover"}})
@@ -104,6 +108,8 @@ def test_reads_keep_answering_through_a_failover_and_use_the_new_primary(
             thread.join()
     assert errors == []
     assert reads[0] > 0
+    logged = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert logged == [], "a failover is an outage, not a misconfiguration"
     Tenant.objects.invalidate("tn_failover")
     Tenant.objects.get_config("tn_failover")
     assert cached_on(client(new), key_prefix), f"nothing cached on the new primary {new}"
@@ -125,3 +131,27 @@ def test_a_cluster_serves_every_slot_and_survives_a_primary_kill(cluster: Cluste
     assert survivor.get("scale:after") == b"1"
     assert client(heir).execute_command("ROLE")[0] == b"master"
     assert cluster.roles()[victim][0] == "master"  # still listed as the failed primary, its slots now the heir's
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_primary_the_sentinels_mark_down_is_an_outage_not_a_misconfiguration(
+    settings: Any, sentinel: Sentinel, tenant_factory: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    use_sentinel(settings, sentinel)
+    tenant_factory("tn_down", {"client": {"name": "down"}})
+    old = sentinel.stop_primary()
+    manager = RedisSentinel([("127.0.0.1", port) for port in sentinel.sentinels], socket_timeout=1)
+    wait_until(lambda: no_primary(manager), 30, None, "the sentinels marking the primary down")
+    with caplog.at_level(logging.WARNING, logger="tenant_registry"):
+        assert Tenant.objects.get_config("tn_down")["client"] == {"name": "down"}
+    assert [r.levelname for r in caplog.records if r.name == "tenant_registry"] == ["WARNING"]
+    assert "Sentinel names no primary" not in (Tenant.objects.cache_info()["reason"] or "")
+    sentinel.await_promotion(old)
+
+
+def no_primary(manager: RedisSentinel) -> bool:
+    try:
+        manager.discover_master(SERVICE)
+    except MasterNotFoundError:
+        return True
+    return False

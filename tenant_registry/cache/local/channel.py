@@ -7,7 +7,9 @@ subscriber pushes to it once the tier has dropped what the message names. Messag
 versions (``id=token``, bare ids, ``*``) are applied without an acknowledgement.
 
 The subscriber marks the tier live once its subscription is confirmed, and not live as soon as
-the connection fails or stops answering. Its pings, every ``LEASE / 3``, renew the lease.
+the connection fails or stops answering. Its pings, every ``LEASE / 3``, renew the lease. On a
+Redis Cluster it listens to the shard channel on the primary of the channel's slot, and takes a
+notice that the slot moved (a failover, a resharding) as a lost connection.
 """
 
 from __future__ import annotations
@@ -19,9 +21,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-import redis
-
-from ..stores.base import Keys
+from ..stores import connection
+from ..stores.redis import RedisStore
 from .tier import LocalCache
 
 ALL = "*"
@@ -29,7 +30,7 @@ ACK = "!"
 LEASE = 0.075  # seconds a confirmed ping keeps the tier trusted; a writer waits at most this long
 DEAD_AFTER = 1.0  # seconds without an answer before reconnecting (freshness does not wait for it)
 ACK_TTL_MS = 1000  # a late acknowledgement nobody waits for any more
-ERRORS: tuple[type[BaseException], ...] = (redis.RedisError, OSError, ValueError)
+ERRORS: tuple[type[BaseException], ...] = (*connection.ERRORS, ValueError)
 
 
 class Message(NamedTuple):
@@ -54,22 +55,21 @@ def decode(data: bytes | str) -> Message:
 
 
 class Subscriber(threading.Thread):
-    """Keeps ``tier`` in step with the channel of ``keys``; reconnects after ``retry`` seconds.
+    """Keeps ``tier`` in step with the channel of ``store``; reconnects after ``retry`` seconds.
     ``on_up`` and ``on_down`` hear of each change of the subscription (not of each attempt)."""
 
     def __init__(
         self,
-        client: redis.Redis,
-        keys: Keys,
+        store: RedisStore,
         tier: LocalCache,
         on_up: Callable[[], None],
         on_down: Callable[[BaseException], None],
         *,
         retry: float = 0.2,
     ) -> None:
-        super().__init__(name=f"tenant-registry-l1 {keys.channel}", daemon=True)
-        self.client = client
-        self.keys = keys
+        super().__init__(name=f"tenant-registry-l1 {store.keys.channel}", daemon=True)
+        self.store = store
+        self.keys = store.keys
         self.tier = tier
         self.on_up = on_up
         self.on_down = on_down
@@ -81,17 +81,22 @@ class Subscriber(threading.Thread):
         self._stop_event.set()
 
     def run(self) -> None:
+        attempts = 0
         while not self._stop_event.is_set():
-            pubsub = self.client.pubsub()  # type: ignore[no-untyped-call]
+            pubsub = None
             try:
-                pubsub.subscribe(self.keys.channel)
+                pubsub = self.store.channel_client(refresh=attempts > 0).pubsub()  # type: ignore[no-untyped-call]
+                subscribe = pubsub.ssubscribe if self.store.sharded else pubsub.subscribe
+                subscribe(self.keys.channel)
                 self._listen(pubsub)
             except ERRORS as exc:
                 if self.tier.live:
                     self.on_down(exc)
             finally:
                 self.tier.set_live(False)
-                _close(pubsub)
+                if pubsub is not None:
+                    _close(pubsub)
+            attempts += 1
             self._stop_event.wait(self.retry)
 
     def _listen(self, pubsub: Any) -> None:
@@ -111,23 +116,21 @@ class Subscriber(threading.Thread):
 
     def _handle(self, message: dict[str, Any], sent: deque[float]) -> None:
         kind = message["type"]
-        if kind == "message":
+        if kind in ("message", "smessage"):
             ack, tokens, epoch = decode(message["data"])
             self.tier.invalidated(tokens, epoch)
             if ack:
                 self._acknowledge(ack)
         elif kind == "pong" and sent:
             self.tier.confirm(sent.popleft(), LEASE)
-        elif kind == "subscribe":
-            known = self.client.get(self.keys.epoch)  # later changes come as messages, after this
-            self.tier.set_live(True, known.decode() if isinstance(known, bytes) else "")
+        elif kind in ("subscribe", "ssubscribe"):
+            self.tier.set_live(True, self.store.known_epoch())  # later changes come as messages, after this
             self.on_up()
+        elif kind == "sunsubscribe":
+            raise ConnectionError(f"the slot of {self.keys.channel} moved to another primary")
 
     def _acknowledge(self, ack: str) -> None:
-        pipe = self.client.pipeline(transaction=False)
-        pipe.rpush(self.keys.ack(ack), 1)
-        pipe.pexpire(self.keys.ack(ack), ACK_TTL_MS)
-        pipe.execute()
+        self.store.acknowledge(ack, ACK_TTL_MS)
 
 
 def _close(pubsub: Any) -> None:

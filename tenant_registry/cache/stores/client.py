@@ -17,13 +17,24 @@ import redis
 from django.core.cache import caches
 from django_redis import get_redis_connection
 from redis.backoff import NoBackoff
+from redis.exceptions import ClusterCrossSlotError, MovedError, RedisClusterException
 from redis.retry import Retry
-from redis.sentinel import MasterNotFoundError, SentinelConnectionPool
+from redis.sentinel import MasterNotFoundError, Sentinel, SentinelConnectionPool
+
+from ...redis_cluster import ClusterClient
+from .cluster import LazyCluster
+from .connection import ERRORS
 
 DJANGO_REDIS = "django_redis.cache.RedisCache"
+CLUSTER_CLIENT = "tenant_registry.redis_cluster.ClusterClient"
 
 
-def primary_client(alias: str, backend: str, *, connect_timeout: float, timeout: float) -> redis.Redis:
+def primary_client(alias: str, backend: str, *, connect_timeout: float, timeout: float) -> redis.Redis | LazyCluster:
+    cluster_client = getattr(caches[alias], "client", None) if backend == DJANGO_REDIS else None
+    if isinstance(cluster_client, ClusterClient):
+        url, nodes, alias_kwargs = cluster_client.cluster_arguments()
+        timeouts = {"socket_connect_timeout": connect_timeout, "socket_timeout": timeout}
+        return LazyCluster(url, nodes, {**alias_kwargs, **timeouts})
     pool = _alias_client(alias, backend).connection_pool
     kwargs: dict[str, Any] = {
         **{k: v for k, v in pool.connection_kwargs.items() if k != "connection_pool"},
@@ -33,12 +44,39 @@ def primary_client(alias: str, backend: str, *, connect_timeout: float, timeout:
     }
     ours: redis.ConnectionPool
     if isinstance(pool, SentinelConnectionPool):
+        manager = _own_sentinels(pool.sentinel_manager, connect_timeout=connect_timeout, timeout=timeout)
         ours = SentinelConnectionPool(  # type: ignore[no-untyped-call]
-            pool.service_name, pool.sentinel_manager, connection_class=pool.connection_class, **kwargs
+            pool.service_name, manager, connection_class=pool.connection_class, **kwargs
         )
     else:
         ours = redis.ConnectionPool(connection_class=pool.connection_class, **kwargs)
     return redis.Redis(connection_pool=ours)
+
+
+def _own_sentinels(manager: Sentinel, *, connect_timeout: float, timeout: float) -> Sentinel:
+    """The alias's sentinels with our timeouts: a hung sentinel must not hang a read."""
+    addresses = [
+        (s.connection_pool.connection_kwargs["host"], s.connection_pool.connection_kwargs["port"])
+        for s in manager.sentinels
+    ]
+    timeouts = {"socket_connect_timeout": connect_timeout, "socket_timeout": timeout}
+    return Sentinel(  # type: ignore[no-untyped-call]
+        addresses, manager.min_other_sentinels, {**manager.sentinel_kwargs, **timeouts}, **manager.connection_kwargs
+    )
+
+
+def sentinel_knows_service(client: redis.Redis) -> bool:
+    """Whether a sentinel of ``client`` monitors its service (then a missing primary is a failover)."""
+    pool = client.connection_pool
+    if not isinstance(pool, SentinelConnectionPool):
+        return False
+    for sentinel in pool.sentinel_manager.sentinels:
+        try:
+            if sentinel.execute_command("SENTINEL", "GET-MASTER-ADDR-BY-NAME", pool.service_name) is not None:
+                return True
+        except ERRORS:
+            continue
+    return False
 
 
 def _alias_client(alias: str, backend: str) -> redis.Redis:
@@ -49,8 +87,10 @@ def _alias_client(alias: str, backend: str) -> redis.Redis:
     return builtin
 
 
-def describe(client: redis.Redis) -> str:
+def describe(client: redis.Redis | LazyCluster) -> str:
     """Where the client connects, without its credentials: ``127.0.0.1:6379/0`` or ``sentinel mymaster``."""
+    if isinstance(client, LazyCluster):
+        return client.describe()
     pool = client.connection_pool
     if isinstance(pool, SentinelConnectionPool):
         return f"the primary of Sentinel service {pool.service_name!r}"
@@ -59,11 +99,18 @@ def describe(client: redis.Redis) -> str:
     return f"{where}/{kwargs.get('db', 0)}"
 
 
-def misconfiguration(exc: BaseException, alias: str) -> str | None:
-    """What to fix when ``exc`` means the alias's settings are wrong, not that Redis is down."""
+def misconfiguration(exc: BaseException, alias: str, client: object = None) -> str | None:
+    """What to fix when ``exc`` means the alias's settings are wrong, not that Redis is down.
+    With ``client``, a Sentinel service its sentinels know is down, not misnamed."""
     text = f"{type(exc).__name__}: {exc}"
     where = f"CACHES[{alias!r}]"
-    if isinstance(exc, MasterNotFoundError):
+    if isinstance(exc, ClusterCrossSlotError | MovedError) or str(exc).startswith("MOVED"):
+        return f"Redis is a cluster node ({text}): set {where} OPTIONS CLIENT_CLASS to {CLUSTER_CLIENT!r}"
+    if isinstance(exc, RedisClusterException) and "not enabled" in str(exc):
+        return f"Redis is not a cluster ({text}): remove CLIENT_CLASS {CLUSTER_CLIENT!r} from {where} OPTIONS"
+    if isinstance(exc, MasterNotFoundError) and not (
+        isinstance(client, redis.Redis) and sentinel_knows_service(client)
+    ):
         return (
             f"Sentinel names no primary ({text}): check the service name in {where}['LOCATION'] and OPTIONS SENTINELS"
         )

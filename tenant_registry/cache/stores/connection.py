@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import redis
-from redis.exceptions import NoScriptError, ResponseError
+from redis.exceptions import NoScriptError, RedisClusterException, ResponseError
 
 LUA = Path(__file__).with_name("lua")
-ERRORS: tuple[type[BaseException], ...] = (redis.RedisError, OSError)
+ERRORS: tuple[type[BaseException], ...] = (redis.RedisError, RedisClusterException, OSError)
 
 
 @cache

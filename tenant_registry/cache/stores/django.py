@@ -20,6 +20,7 @@ class DjangoStore:
     def __init__(self, cache: BaseCache, namespace: str, backend: str) -> None:
         self.cache = cache
         self.keys = Keys(namespace)
+        self.epoch = f"{namespace}epoch"  # one for all: no slots to share here
         self.backend = backend
         self._lock = threading.Lock()
 
@@ -29,8 +30,8 @@ class DjangoStore:
 
     def guard(self, tenant_id: str) -> Guard:
         token_key = self.keys.token(tenant_id)
-        found = self.cache.get_many([token_key, self.keys.epoch])
-        return Guard(found.get(token_key, ""), found.get(self.keys.epoch, ""))
+        found = self.cache.get_many([token_key, self.epoch])
+        return Guard(found.get(token_key, ""), found.get(self.epoch, ""))
 
     def fill(self, tenant_id: str, guard: Guard, value: bytes, ttl: float, owner: str | None = None) -> bool:
         with self._lock:
@@ -57,7 +58,7 @@ class DjangoStore:
     def invalidate_all(self, known_ids: Iterable[str], lease: float) -> int:
         keys = [self.keys.entry(t) for t in known_ids]
         with self._lock:
-            self.cache.set(self.keys.epoch, new_token(), None)
+            self.cache.set(self.epoch, new_token(), None)
             present = len(self.cache.get_many(keys))
             self.cache.delete_many(keys)
         return present
@@ -69,4 +70,4 @@ class DjangoStore:
         return self.cache.has_key(self.keys.entry(tenant_id))
 
     def ping(self) -> None:
-        self.cache.get(self.keys.epoch)
+        self.cache.get(self.epoch)

@@ -1,4 +1,4 @@
-"""The Redis store: raw redis-py on the cache alias's server, JSON bytes, guarded fills in Lua.
+"""The Redis store: raw redis-py on the cache alias's server or cluster, JSON bytes, guarded fills in Lua.
 
 An invalidation replaces the tenant's token, removes its entry and publishes the change on the
 channel in one round trip; then it waits until every subscriber that received the message has
@@ -8,19 +8,23 @@ channel are those of :class:`~.base.Keys`; messages are encoded by the channel (
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterable
+from itertools import chain, islice
 from typing import Any, cast
 
 import redis
 
 from ...ids import ID_RE
 from ..guard import Guard, new_token
+from . import cluster
 from .base import GUARD_TTL_MS, Claim, Keys
 from .connection import ERRORS, Wire
 
 SCAN_COUNT = 1000
+ID_BYTES = re.compile(ID_RE.pattern.encode())
 UNLINK_BATCHES = 16
 SCRIPTS = ("fill", "claim", "release")
 Encode = Callable[[str, "dict[str, str] | None", str], str]  # (ack id, tokens or None for all, epoch)
@@ -34,37 +38,55 @@ def _ms(seconds: float) -> int:
     return max(1, int(seconds * 1000))
 
 
-def _is_id(raw: bytes) -> bool:
-    return ID_RE.fullmatch(raw.decode(errors="replace")) is not None
-
-
 class RedisStore:
     backend = "redis"
 
-    def __init__(self, client: redis.Redis, namespace: str, encode: Encode, *, timeout: float) -> None:
+    def __init__(
+        self, client: redis.Redis | cluster.LazyCluster, namespace: str, encode: Encode, *, timeout: float
+    ) -> None:
         self.client = client  # from stores.client: the alias's settings, our timeouts
         self.keys = Keys(namespace)
         self.encode = encode
         self.ack_step = max(0.001, timeout / 2)
-        self.wire = Wire(self.client, SCRIPTS)
+        self.sharded = isinstance(client, cluster.LazyCluster)  # a cluster: shard channel, commands routed by slot
+        self.wire: Wire | cluster.ClusterWire
+        if isinstance(client, cluster.LazyCluster):
+            self.wire, self.publish = cluster.ClusterWire(client, SCRIPTS), cluster.PUBLISH
+        else:
+            self.wire, self.publish = Wire(client, SCRIPTS), "PUBLISH"
+
+    def channel_client(self, *, refresh: bool) -> redis.Redis:
+        """Where the subscriber listens: the server itself, or the primary of the channel's slot."""
+        if isinstance(self.client, cluster.LazyCluster):
+            return cluster.channel_client(self.client.get(), self.keys.channel, refresh=refresh)
+        return self.client
+
+    def known_epoch(self) -> str:
+        """The epoch the subscriber starts from; later ones come as messages."""
+        found = self.wire.call("GET", self.keys.bucket_epoch(0))
+        return found.decode() if isinstance(found, bytes) else ""
+
+    def acknowledge(self, ack: str, ttl_ms: int) -> None:
+        self.wire.send([("RPUSH", self.keys.ack(ack), 1), ("PEXPIRE", self.keys.ack(ack), ttl_ms)])
 
     def get(self, tenant_id: str) -> bytes | None:
         return cast("bytes | None", self.wire.call("GET", self.keys.entry(tenant_id)))
 
     def guard(self, tenant_id: str) -> Guard:
-        token, epoch = cast("list[bytes | None]", self.wire.call("MGET", self.keys.token(tenant_id), self.keys.epoch))
+        found = self.wire.call("MGET", self.keys.token(tenant_id), self.keys.epoch(tenant_id))
+        token, epoch = cast("list[bytes | None]", found)
         return Guard((token or b"").decode(), (epoch or b"").decode())
 
     def fill(self, tenant_id: str, guard: Guard, value: bytes, ttl: float, owner: str | None = None) -> bool:
         """Add the entry if ``guard`` is still current, releasing ``owner``'s load lock in the same
         round trip; whether it was (an entry already there was filled under the same guard)."""
         k = self.keys
-        keys = [k.token(tenant_id), k.epoch, k.entry(tenant_id), k.lock(tenant_id)]
+        keys = [k.token(tenant_id), k.epoch(tenant_id), k.entry(tenant_id), k.lock(tenant_id)]
         return bool(self.wire.run("fill", keys, [guard.token, guard.epoch, value, _ms(ttl), owner or ""]))
 
     def claim(self, tenant_id: str, owner: str, ttl_ms: int) -> Claim:
         k = self.keys
-        keys = [k.token(tenant_id), k.epoch, k.lock(tenant_id), k.entry(tenant_id)]
+        keys = [k.token(tenant_id), k.epoch(tenant_id), k.lock(tenant_id), k.entry(tenant_id)]
         token, epoch, locked, found = self.wire.run("claim", keys, [owner, ttl_ms])
         return Claim(Guard(token.decode(), epoch.decode()), bool(locked), found or None)
 
@@ -83,12 +105,12 @@ class RedisStore:
         for tenant_id, token in tokens.items():
             commands.append(("SET", self.keys.token(tenant_id), token, "PX", GUARD_TTL_MS))
             commands.append(("UNLINK", self.keys.entry(tenant_id)))
-        commands.append(("PUBLISH", self.keys.channel, self.encode(ack, tokens, "")))
+        commands.append((self.publish, self.keys.channel, self.encode(ack, tokens, "")))
         self._await_acks(ack, self.wire.send(commands)[-1], lease)
 
     def invalidate_all(self, known_ids: Iterable[str], lease: float) -> int:
         epoch, ack = new_token(), uuid.uuid4().hex
-        self.wire.call("SET", self.keys.epoch, epoch)
+        self.wire.call("MSET", *chain.from_iterable((key, epoch) for key in self.keys.epochs()))
         removed = 0
         batch: list[tuple[Any, ...]] = []
         for keys in self._scan_batches():
@@ -96,7 +118,7 @@ class RedisStore:
             if len(batch) >= UNLINK_BATCHES:
                 removed += sum(self.wire.send(batch))
                 batch = []
-        replies = self.wire.send([*batch, ("PUBLISH", self.keys.channel, self.encode(ack, None, epoch))])
+        replies = self.wire.send([*batch, (self.publish, self.keys.channel, self.encode(ack, None, epoch))])
         removed += sum(replies[:-1])
         self._await_acks(ack, replies[-1], lease)
         return int(removed)
@@ -119,18 +141,18 @@ class RedisStore:
             time.sleep(max(0.0, deadline - time.monotonic()))
 
     def _scan_batches(self) -> Iterable[list[bytes]]:
-        """Our entry keys only: another app whose namespace starts with ours (``x:`` and ``x:c:``)
-        matches the pattern too, but the rest of its keys is never a valid id."""
-        prefix = self.keys.entry("").encode()
-        pattern = escape_glob(self.keys.ns) + "c:*"
-        cursor = 0
-        while True:
-            cursor, keys = cast("tuple[int, list[bytes]]", self.client.scan(cursor, match=pattern, count=SCAN_COUNT))
-            ours = [k for k in keys if k.startswith(prefix) and _is_id(k[len(prefix) :])]
+        """Our entry keys only, on every primary: another app whose namespace starts with ours
+        (``x:`` and ``x:c:``) matches the pattern too, but its keys never parse as ours."""
+        client = self.client.get() if isinstance(self.client, cluster.LazyCluster) else self.client
+        found = client.scan_iter(match=escape_glob(self.keys.ns) + "c:*", count=SCAN_COUNT)
+        while batch := list(islice(found, SCAN_COUNT)):
+            ours = [key for key in batch if self._is_entry(key)]
             if ours:
                 yield ours
-            if cursor == 0:
-                return
+
+    def _is_entry(self, key: bytes) -> bool:
+        tail = self.keys.entry_tail(key)
+        return tail is not None and ID_BYTES.fullmatch(tail) is not None
 
     def count(self, known_ids: Iterable[str]) -> int | None:
         return sum(len(batch) for batch in self._scan_batches())
