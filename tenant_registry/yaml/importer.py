@@ -6,7 +6,7 @@ prune), so anything that must happen per written tenant (history rows, audit) be
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,9 +39,16 @@ def files_to_import(paths: Sequence[Path]) -> list[Path]:
     return found
 
 
-def stored_tenants() -> dict[str, Stored]:
-    rows = Tenant.objects.values_list("id", "name", "status", "config_source", "config")
-    return {tenant_id: Stored(name, status, source, config) for tenant_id, name, status, source, config in rows}
+def stored_tenants(compared: Collection[str]) -> dict[str, Stored]:
+    """Every row, with its config only when its id is in ``compared`` (the files' tenants): the
+    others are needed for their prefix and status, and decoding their configs would cost more
+    than the whole import of a few files."""
+    configs: dict[str, Any] = {}
+    wanted = sorted(compared)
+    for start in range(0, len(wanted), BATCH_SIZE):
+        configs.update(Tenant.objects.filter(pk__in=wanted[start : start + BATCH_SIZE]).values_list("id", "config"))
+    rows = Tenant.objects.values_list("id", "name", "status", "config_source")
+    return {tenant_id: Stored(name, status, source, configs.get(tenant_id)) for tenant_id, name, status, source in rows}
 
 
 def plan(
@@ -51,10 +58,10 @@ def plan(
     With ``only_new``, tenants already in the database are skipped without reading their file."""
     schema.get_validator()  # a broken SCHEMA file stops the whole import, before any file
     result = Plan()
-    stored = stored_tenants()
+    files = files_to_import(paths)
+    stored = stored_tenants(() if only_new else {path.stem for path in files})
     owners = _PrefixOwners(stored)
     references = memoised(Tenant.objects.prefix_owners)
-    files = files_to_import(paths)
     for done, path in enumerate(files, 1):
         try:
             item = _plan_file(path, stored, only_new, references)

@@ -28,6 +28,7 @@ CORE_RESOLVERS: tuple[tuple[str, str, list[str]], ...] = (
     ("merge", r"^(?:<<)$", ["<"]),
 )
 _LEADING_ZERO = re.compile(r"[-+]?0[0-9]+")
+_STR = "tag:yaml.org,2002:str"
 
 
 class TenantLoader(_BaseLoader):  # type: ignore[misc,valid-type]
@@ -49,16 +50,26 @@ class TenantLoader(_BaseLoader):  # type: ignore[misc,valid-type]
         return node
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[object] = set()
+        """SafeConstructor's, with every key checked before any value is made, in one pass of
+        the merge keys (PyYAML's own would flatten the node a second time)."""
+        if not isinstance(node, yaml.MappingNode):
+            return super().construct_mapping(node, deep=deep)  # which refuses it
         self.flatten_mapping(node)
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)
-            if not isinstance(key, str):
-                raise _marked(key_node, f"keys must be strings, got {type(key).__name__} {key!r}")
-            if key in seen:
+        mapping: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if type(key_node) is yaml.ScalarNode and key_node.tag == _STR:
+                key = key_node.value  # what construct_yaml_str would make
+            else:
+                key = self.construct_object(key_node, deep=True)
+                if not isinstance(key, str):
+                    raise _marked(key_node, f"keys must be strings, got {type(key).__name__} {key!r}")
+            if key in mapping:
                 raise _marked(key_node, f"duplicate key {key!r}")
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
+            mapping[key] = value_node
+        construct = self.construct_object
+        for key, value_node in mapping.items():
+            mapping[key] = construct(value_node, deep=deep)
+        return mapping
 
     def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
         text = str(self.construct_scalar(node))
@@ -126,20 +137,22 @@ class _Measure:
 
 
 def _count(root: yaml.Node, max_depth: int) -> None:
-    """The depth and value caps of a document without aliases, in one pass with no memo."""
-    values = 0
-    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
+    """The depth and value caps of a document without aliases, in one pass with no memo: each
+    collection adds its children at once, and only collections are visited."""
+    values = 1
+    stack: list[tuple[yaml.Node, int]] = [(root, 1)] if isinstance(root, yaml.CollectionNode) else []
     while stack:
         node, depth = stack.pop()
-        if depth > max_depth:
-            raise _marked(node, f"nesting is deeper than {max_depth} levels (or an alias refers to itself)")
-        values += 1
+        mapping = type(node) is yaml.MappingNode
+        children = [value for _, value in node.value] if mapping else node.value  # keys are scalars: values only
+        if not children:
+            continue
+        if depth >= max_depth:
+            raise _marked(children[-1], f"nesting is deeper than {max_depth} levels (or an alias refers to itself)")
+        values += len(children)
         if values > MAX_NODES:
             raise _marked(node, f"too many values (over {MAX_NODES}, aliases expanded)")
-        if isinstance(node, yaml.MappingNode):
-            stack.extend((value, depth + 1) for _, value in node.value)  # keys are scalars: values only
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend((child, depth + 1) for child in node.value)
+        stack.extend((child, depth + 1) for child in children if isinstance(child, yaml.CollectionNode))
 
 
 def _refuse(what: str) -> Any:
