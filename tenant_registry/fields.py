@@ -94,6 +94,12 @@ class OrderedJSONField(models.JSONField):
                 return Json(adapted.obj, adapted.dumps)
         return adapted
 
+    def get_placeholder(self, value: Any, compiler: Any, connection: BaseDatabaseWrapper) -> str:
+        """The plain placeholder, whose presence keeps bulk inserts on VALUES: Django's UNNEST insert
+        would have psycopg quote every document inside an array literal, in Python, at a few times
+        the cost of the whole VALUES insert of configs of a few KB."""
+        return "%s"
+
     def from_db_value(self, value: Any, expression: Any, connection: BaseDatabaseWrapper) -> Any:
         if isinstance(value, dict | list):  # psycopg has already decoded a json column
             return value
