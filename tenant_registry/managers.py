@@ -181,6 +181,17 @@ def clean_config(tenant_id: str, config: object, owners: PrefixOwners | None = N
 def clean(tenant_id: str, config: object, owners: PrefixOwners | None = None) -> tuple[dict[str, Any], Checked]:
     """:func:`clean_config`'s copy, and what the one walk of the write rules found in it (the copy
     without its literal secrets, and its references, which are checked here)."""
+    doc = storable(tenant_id, config)
+    checked = check(tenant_id, doc)
+    schema.validate(tenant_id, doc)
+    owners = owners or apps.get_model("tenant_registry", "Tenant").objects.prefix_owners
+    check_expressions(tenant_id, checked.expressions, owners)
+    return doc, checked
+
+
+def storable(tenant_id: str, config: object) -> dict[str, Any]:
+    """A private copy of ``config`` as JSON stores it, without ``_meta``; not yet walked by the write
+    rules (:func:`clean`) nor validated against SCHEMA."""
     if not isinstance(config, dict):
         raise InvalidConfig(
             f"tenant {tenant_id}: config must be a JSON object (a mapping), got {type(config).__name__}"
@@ -190,14 +201,10 @@ def clean(tenant_id: str, config: object, owners: PrefixOwners | None = None) ->
     except TypeError as exc:
         depth.check_doc(tenant_id, config)  # a document too deep (or holding itself) is told as such
         raise InvalidConfig(f"tenant {tenant_id}: config is not JSON: {exc}") from None
-    doc: dict[str, Any] = orjson.loads(encoded)
-    checked = check(tenant_id, doc)
     if "_meta" in config:  # dropped, but held to the same cap
         depth.check_doc(tenant_id, {"_meta": config["_meta"]})
     if b"u0000" in encoded and _NUL_ESCAPE.search(encoded):
         problem = "config holds a NUL character (\\u0000), which PostgreSQL cannot store"
         raise InvalidConfig(f"tenant {tenant_id}: {problem}")
-    schema.validate(tenant_id, doc)
-    owners = owners or apps.get_model("tenant_registry", "Tenant").objects.prefix_owners
-    check_expressions(tenant_id, checked.expressions, owners)
-    return doc, checked
+    doc: dict[str, Any] = orjson.loads(encoded)
+    return doc

@@ -8,7 +8,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Replace, Upper
 
-from .documents.checks import check
+from .documents.checks import Checked, Seal, check, reopen, seal
 from .documents.env_access import PrefixOwners, check_expressions
 from .documents.secrets import dotted
 from .exceptions import InvalidConfig
@@ -44,6 +44,7 @@ class Tenant(models.Model):
 
     objects: ClassVar[TenantManager] = TenantManager()
     history = TenantHistory()
+    _sealed: Seal | None = None  # what check_config() last found, with what it was found in
 
     class Meta:
         ordering = ("id",)
@@ -66,10 +67,19 @@ class Tenant(models.Model):
 
     def strip_secrets(self, owners: PrefixOwners | None = None) -> list[str]:
         """Refuse references to variables this tenant may not read; drop literal secrets (returned)."""
+        checked = self.check_config(owners)
+        self.config = checked.stripped
+        return [dotted(path) for path in checked.removed]
+
+    def check_config(self, owners: PrefixOwners | None = None) -> Checked:
+        """The write rules on the config, in one walk that refuses a document too deep before it goes
+        past the cap: its literal secrets, and (for a database config) the references it may not make,
+        which raise InvalidConfig. A config left as the last call stripped it, under the same rules, is
+        not walked again; its references are checked again (the tenants owning prefixes may change)."""
         if not isinstance(self.config, dict):
             raise InvalidConfig(f"tenant {self.id}: config must be a JSON object, got {type(self.config).__name__}")
-        checked = check(self.id, self.config)  # one walk, which refuses a document too deep before it goes past the cap
-        self.config = checked.stripped
+        checked = reopen(self._sealed, self.config) or check(self.id, self.config)
         if self.config_source == self.Source.DATABASE:
             check_expressions(self.id, checked.expressions, owners or Tenant.objects.prefix_owners)
-        return [dotted(path) for path in checked.removed]
+        self._sealed = seal(checked)
+        return checked

@@ -51,7 +51,7 @@ def check_doc(tenant_id: str, doc: Any) -> None:
         node, level = stack.pop()
         if isinstance(node, dict):
             children: Any = node.values()
-        elif isinstance(node, list):
+        elif isinstance(node, list | tuple):  # a tuple is stored as a JSON array
             children = node
         else:
             continue
@@ -70,6 +70,6 @@ def _too_deep(doc: Any, cap: int) -> tuple[str | int, ...]:
             return path
         if isinstance(node, dict):
             stack.extend((value, (*path, key)) for key, value in node.items())
-        elif isinstance(node, list):
+        elif isinstance(node, list | tuple):
             stack.extend((value, (*path, index)) for index, value in enumerate(node))
     return ()

@@ -86,7 +86,7 @@ def _order(path: KeyPath) -> list[tuple[str, int]]:
 def _copy(doc: Any) -> Any:
     if isinstance(doc, dict):
         return {k: _copy(v) for k, v in doc.items()}
-    if isinstance(doc, list):
+    if isinstance(doc, list | tuple):
         return [_copy(v) for v in doc]
     return doc
 

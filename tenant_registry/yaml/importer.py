@@ -15,10 +15,10 @@ from django.db import transaction
 
 from .. import conf, revisions
 from ..documents import schema, secrets
-from ..documents.env_access import PrefixOwners, memoised, unresolvable_in
+from ..documents.env_access import PrefixOwners, check_expressions, memoised, unresolvable_in
 from ..exceptions import ConfigFileError, InvalidTenantId
 from ..ids import env_prefix, validate_id
-from ..managers import STATUSES, clean
+from ..managers import STATUSES, storable
 from ..models import Tenant
 from . import tenant_files
 from .plan import Plan, Planned, Stored
@@ -118,15 +118,20 @@ def _plan_file(path: Path, stored: dict[str, Stored], only_new: bool, references
         return Planned(tenant_id, path, "skipped", reason="already in the database")
     raw = tenant_files.load_file(path)
     meta = _meta(raw.get("_meta") or {}, f"{path}: tenant {tenant_id}")
-    checked = clean(tenant_id, raw, references)[1]  # the one walk of the write rules
-    config, stripped = checked.stripped, [secrets.dotted(path) for path in checked.removed]
+    row = Tenant(id=tenant_id, config=storable(tenant_id, raw), config_source=meta.get("config_source", "database"))
+    checked = row.check_config(references)  # the file's one walk: bulk_create finds the row as it left it
+    if row.config_source != Tenant.Source.DATABASE:  # the file's references, as if it were stored
+        check_expressions(tenant_id, checked.expressions, references)
+    schema.validate(tenant_id, row.config)
+    row.config = config = checked.stripped
+    stripped = [secrets.dotted(path) for path in checked.removed]
     client = config.get("client")
     named, name = "_meta.name", meta.get("name")
     if name is None and isinstance(client, dict) and isinstance(client.get("name"), str):
         named, name = "client.name", client["name"]
     if name is not None and len(name) > NAME_MAX:
         raise ConfigFileError(f"{path}: tenant {tenant_id}: {named} is longer than {NAME_MAX} characters")
-    item = Planned(tenant_id, path, "created", config, name, meta.get("status"), meta.get("config_source", "database"))
+    item = Planned(tenant_id, path, "created", config, name, meta.get("status"), row.config_source, row=row)
     if item.keeps_config and tenant_files.tenant_file(tenant_id) is None:
         expected = tenant_files.config_dir() / f"{tenant_id}{tenant_files.SUFFIX}"
         raise ConfigFileError(f"{path}: tenant {tenant_id}: _meta.config_source is yaml but {expected} does not exist")
@@ -191,13 +196,12 @@ def _lock(items: list[Planned]) -> dict[str, _Locked]:
 
 
 def _row(item: Planned, current: _Locked | None) -> Tenant:
-    """The row to write: what the file states, else what the row holds (active and unnamed on create)."""
+    """The row to write: what the file states, else what the row holds (active and unnamed on create).
+    It is the plan's row, whose config the plan checked, unless the stored config is kept."""
     now = current or _Locked(0, "", Tenant.Status.ACTIVE, {})
-    return Tenant(
-        id=item.tenant_id,
-        name=now.name if item.name is None else item.name,
-        status=item.status or now.status,
-        config_source=item.source,
-        config=now.config if item.keeps_config else item.config,
-        version=now.version + 1,
-    )
+    row: Tenant = Tenant(id=item.tenant_id, config_source=item.source) if item.keeps_config else item.row
+    row.config = now.config if item.keeps_config else item.config
+    row.name = now.name if item.name is None else item.name
+    row.status = item.status or now.status
+    row.version = now.version + 1
+    return row

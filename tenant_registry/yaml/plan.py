@@ -33,6 +33,7 @@ class Planned:
     expressions: list[Expression] = field(default_factory=list)  # the values of config holding a $
     stored: Stored | None = None
     reason: str = ""
+    row: Any = None  # the Tenant to write, whose config the plan checked
 
     @property
     def keeps_config(self) -> bool:
