@@ -33,7 +33,7 @@ def _walk(doc: Any, path: KeyPath, under: bool, secret: Callable[[str], bool], f
     if type(doc) is dict:
         for key, value in doc.items():
             _walk(value, (*path, key), under or (type(key) is str and secret(key)), secret, found)
-    elif type(doc) is list:
+    elif type(doc) is list or type(doc) is tuple:  # a tuple is stored as a JSON array
         for index, value in enumerate(doc):
             _walk(value, (*path, index), under, secret, found)
     else:
