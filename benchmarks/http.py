@@ -8,9 +8,10 @@ run, so every view is served by the same workers through the same connections; a
 every worker answers every tenant of every view (the views must answer the same bytes), so the
 in-process tiers hold all 1,000 tenants as in a deployment that has run for a while; then rounds of
 short slices, one per view, in alternating order (A B C, C B A), a ratio per round and their median.
-The load comes from a small asyncio client in this process: ab cannot vary the path and wrk is not a
-Python package; the client costs every view the same CPU. Environment as for ``make bench``;
-BENCH_HTTP_SECONDS per slice (default 2), BENCH_HTTP_ROUNDS (default 12).
+Each slice also reports the CPU the workers used per request, which other work on the machine moves
+less than it moves requests per second. The load comes from a small asyncio client in this process:
+ab cannot vary the path and wrk is not a Python package; the client costs every view the same CPU.
+Environment as for ``make bench``; BENCH_HTTP_SECONDS per slice (default 2), BENCH_HTTP_ROUNDS (default 12).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from . import http_client
 REPO = Path(__file__).resolve().parent.parent
 TENANTS, WORKERS, THREADS, CONNECTIONS = 1_000, 4, 4, 16
 TARGET = 0.95
+Slices = dict[str, list[tuple[float, float]]]  # view -> (requests/s, workers' CPU us per request) per round
 
 
 def _free_port() -> int:
@@ -58,25 +60,38 @@ def _wait_ready(port: int, server: subprocess.Popen[bytes]) -> None:
     raise SystemExit("gunicorn did not answer within 60 s")
 
 
-Rates = dict[str, list[float]]
+def _workers_cpu(master: int) -> float:
+    """CPU seconds used so far by the children of ``master`` (gunicorn's workers)."""
+    tick, total = os.sysconf("SC_CLK_TCK"), 0.0
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):  # not a process, or gone meanwhile
+            continue
+        if fields[1] == str(master):
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
 
 
-async def _measure(port: int, views: dict[str, list[str]], rounds: int, seconds: float) -> tuple[Rates, int]:
-    """Each view's rate in every round, and the answers that were not 200."""
+async def _measure(port: int, master: int, views: dict[str, list[str]], rounds: int, seconds: float) -> Slices:
+    """Each view's slice in every round; SystemExit on an answer that is not a 200."""
     probe = next(iter(views.values()))[0]
     connections = await http_client.spread(port, probe, WORKERS, CONNECTIONS // WORKERS)
     try:
         await http_client.warm(connections, views)
         for n, conn in enumerate(connections):
             conn.cursor = n * TENANTS // len(connections)
-        rates: Rates = {name: [] for name in views}
-        errors = 0
+        slices: Slices = {name: [] for name in views}
         for round_ in range(rounds):
             for name in list(views)[:: 1 if round_ % 2 == 0 else -1]:  # A B C, then C B A
+                cpu, began = _workers_cpu(master), time.monotonic()
                 rate, failed = await http_client.drive(connections, views[name], seconds)
-                rates[name].append(rate)
-                errors += failed
-        return rates, errors
+                if failed:
+                    raise SystemExit(f"{name}: {failed} answers were not 200")
+                answered = rate * (time.monotonic() - began)
+                slices[name].append((rate, (_workers_cpu(master) - cpu) * 1e6 / max(answered, 1)))
+        return slices
     finally:
         for conn in connections:
             conn.close()
@@ -85,6 +100,24 @@ async def _measure(port: int, views: dict[str, list[str]], rounds: int, seconds:
 def _ratio(cases: list[float], floors: list[float]) -> float:
     """The median of the rounds' ratios: each round ran the views back to back, so they shared its noise."""
     return statistics.median(a / b for a, b in zip(cases, floors, strict=True))
+
+
+def _report(slices: Slices, rounds: int, seconds: float) -> tuple[list[str], bool]:
+    rates = {name: [rate for rate, _ in view] for name, view in slices.items()}
+    cpus = {name: [cpu for _, cpu in view] for name, view in slices.items()}
+    ratio = _ratio(rates["with get_config"], rates["without"])
+    head = f"HTTP, gunicorn gthread {WORKERS}x{THREADS}, {TENANTS:,} tenants of 3 KB, {CONNECTIONS} connections"
+    lines = [head + f", {rounds} rounds of {seconds:g} s slices"]
+    for name in slices:
+        median, cpu = statistics.median(rates[name]), statistics.median(cpus[name])
+        listed = ", ".join(f"{r:.0f}" for r in rates[name])
+        lines.append(f"  {name:16} {median:6.0f} req/s, workers' CPU {cpu:5.0f} us/request  (slices: {listed})")
+    verdict = "pass" if ratio >= TARGET else "FAIL"
+    lines.append(f"  ratio {ratio:.3f} (median of {rounds} rounds; target >= {TARGET}): {verdict}")
+    for name in ("with get_config", "without + copy"):
+        by_rate, by_cpu = _ratio(rates[name], rates["without"]), _ratio(cpus["without"], cpus[name])
+        lines.append(f"  info: {name} / without: {by_rate:.3f} by req/s, {by_cpu:.3f} by workers' CPU per request")
+    return lines, ratio >= TARGET
 
 
 def main() -> int:
@@ -111,25 +144,15 @@ def main() -> int:
     server = _serve(port)
     try:
         _wait_ready(port, server)
-        rates, errors = asyncio.run(_measure(port, views, rounds, seconds))
+        slices = asyncio.run(_measure(port, server.pid, views, rounds, seconds))
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
-    ratio = _ratio(rates["with get_config"], rates["without"])
-    verdict = "pass" if ratio >= TARGET and errors == 0 else "FAIL"
-    head = f"HTTP, gunicorn gthread {WORKERS}x{THREADS}, {TENANTS:,} tenants of 3 KB, {CONNECTIONS} connections"
-    lines = [head + f", {rounds} rounds of {seconds:g} s slices"]
-    for name in views:
-        slices = ", ".join(f"{r:.0f}" for r in rates[name])
-        lines.append(f"  {name:16} {statistics.median(rates[name]):8.0f} req/s  (slices: {slices})")
-    summary = f"ratio {ratio:.3f} (median of {rounds} rounds; target >= {TARGET}), non-200 answers {errors}"
-    lines.append(f"  {summary}: {verdict}")
-    peer = _ratio(rates["without + copy"], rates["without"])
-    lines.append(f"  info: without + copy / without {peer:.3f} (a private copy of the config per request)")
+    lines, passed = _report(slices, rounds, seconds)
     load = ", ".join(f"{a:.2f}/{b:.2f}" for a, b in zip(load_before, os.getloadavg(), strict=True))
     lines.append(f"  load average before/after (1, 5, 15 min): {load}")
     sys.stdout.write("\n".join(lines) + "\n")
-    return 0 if verdict == "pass" else 1
+    return 0 if passed else 1
 
 
 if __name__ == "__main__":
