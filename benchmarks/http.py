@@ -77,9 +77,10 @@ def _workers_cpu(master: int) -> float:
 async def _measure(port: int, master: int, views: dict[str, list[str]], rounds: int, seconds: float) -> Slices:
     """Each view's slice in every round; SystemExit on an answer that is not a 200."""
     probe = next(iter(views.values()))[0]
-    connections = await http_client.spread(port, probe, WORKERS, CONNECTIONS // WORKERS)
+    workers = await http_client.spread(port, probe, WORKERS, CONNECTIONS // WORKERS)
+    connections = [conn for held in workers.values() for conn in held]
     try:
-        await http_client.warm(connections, views)
+        await http_client.warm(workers, views)
         for n, conn in enumerate(connections):
             conn.cursor = n * TENANTS // len(connections)
         slices: Slices = {name: [] for name in views}

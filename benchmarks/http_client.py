@@ -35,32 +35,32 @@ def _field(line: bytes) -> tuple[bytes, bytes]:
     return name.strip().lower(), value.strip()
 
 
-async def spread(port: int, probe: str, workers: int, per_worker: int) -> list[Connection]:
-    """``per_worker`` connections on each of ``workers`` workers; the extra ones opened to get there are closed."""
-    kept: dict[bytes, list[Connection]] = defaultdict(list)
-    extra: list[Connection] = []
-    try:
-        for _ in range(workers * per_worker * 20):
-            if sum(len(held) for held in kept.values()) == workers * per_worker:
-                return [conn for held in kept.values() for conn in held]
-            conn = await Connection.open(port)
-            ok, _, pid = await conn.get(probe)
-            if not ok or not pid:
-                raise SystemExit(f"{probe} answered without a 200 and X-Worker-Pid")
-            (kept[pid] if len(kept[pid]) < per_worker else extra).append(conn)
-    finally:
-        for conn in extra:
+Workers = dict[bytes, list["Connection"]]  # X-Worker-Pid -> the connections that worker serves
+
+
+async def spread(port: int, probe: str, workers: int, per_worker: int, wait: float = 60.0) -> Workers:
+    """``per_worker`` connections on each of ``workers`` workers (one still starting is waited for up
+    to ``wait`` seconds); a connection to a worker that has its share is closed at once."""
+    kept: Workers = defaultdict(list)
+    deadline = time.monotonic() + wait
+    while sum(len(held) for held in kept.values()) < workers * per_worker:
+        if time.monotonic() > deadline or len(kept) > workers:
+            raise SystemExit(f"connections did not spread over {workers} workers: {sorted(map(len, kept.values()))}")
+        conn = await Connection.open(port)
+        ok, _, pid = await conn.get(probe)
+        if not ok or not pid:
+            raise SystemExit(f"{probe} answered without a 200 and X-Worker-Pid")
+        if len(kept[pid]) < per_worker:
+            kept[pid].append(conn)
+        else:
             conn.close()
-    raise SystemExit(f"connections did not spread over {workers} workers: {sorted(map(len, kept.values()))}")
+            await asyncio.sleep(0.01)
+    return kept
 
 
-async def warm(connections: list[Connection], views: dict[str, list[str]]) -> None:
+async def warm(workers: Workers, views: dict[str, list[str]]) -> None:
     """Every worker answers every path of every view once (its connections share the paths), and the
     views answer the same bytes for the same tenant."""
-    by_worker: dict[bytes, list[Connection]] = defaultdict(list)
-    for conn in connections:
-        _, _, pid = await conn.get(next(iter(views.values()))[0])
-        by_worker[pid].append(conn)
 
     async def one(conn: Connection, share: range) -> None:
         for i in share:
@@ -75,7 +75,7 @@ async def warm(connections: list[Connection], views: dict[str, list[str]]) -> No
 
     tenants = len(next(iter(views.values())))
     jobs = []
-    for held in by_worker.values():
+    for held in workers.values():
         step = -(-tenants // len(held))
         jobs += [one(conn, range(n * step, min(tenants, (n + 1) * step))) for n, conn in enumerate(held)]
     await asyncio.gather(*jobs)
