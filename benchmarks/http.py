@@ -1,10 +1,17 @@
 """``make bench-http``: requests per second of a view that calls get_config beside the same view without
-it (the config from a dict of the worker, so both serialize the same JSON), under gunicorn (gthread,
-4 workers, CONN_MAX_AGE 60), over 1,000 tenants of 3 KB.
+it (the config from a dict of the worker, so both answer the same bytes), under gunicorn (gthread,
+4 workers of 4 threads, CONN_MAX_AGE 60), over 1,000 tenants of 3 KB. A third view, for information,
+answers a private copy of that dict per request: the least a get_config owes its caller.
 
-The load comes from a small asyncio client in this process (keep-alive connections cycling over the
-tenants' paths): ab cannot vary the path and wrk is not a Python package; the client costs both
-views the same CPU. Environment as for ``make bench``; BENCH_HTTP_SECONDS per view and round (default 4).
+Method (benchmarks/http_client.py): 16 keep-alive connections, 4 on each worker, held for the whole
+run, so every view is served by the same workers through the same connections; a warm-up in which
+every worker answers every tenant of every view (the views must answer the same bytes), so the
+in-process tiers hold all 1,000 tenants as in a deployment that has run for a while; then rounds of
+short slices, one per view, in alternating order (A B C, C B A), a ratio per round and their median.
+Each slice also reports the CPU the workers used per request, which other work on the machine moves
+less than it moves requests per second. The load comes from a small asyncio client in this process:
+ab cannot vary the path and wrk is not a Python package; the client costs every view the same CPU.
+Environment as for ``make bench``; BENCH_HTTP_SECONDS per slice (default 2), BENCH_HTTP_ROUNDS (default 12).
 """
 
 from __future__ import annotations
@@ -19,41 +26,12 @@ import sys
 import time
 from pathlib import Path
 
+from . import http_client
+
 REPO = Path(__file__).resolve().parent.parent
-TENANTS, WORKERS, CONNECTIONS, ROUNDS = 1_000, 4, 16, 5
+TENANTS, WORKERS, THREADS, CONNECTIONS = 1_000, 4, 4, 16
 TARGET = 0.95
-
-
-async def _connection(port: int, paths: list[str], start: int, deadline: float, counts: list[int]) -> None:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    i = start
-    try:
-        while time.monotonic() < deadline:
-            path = paths[i % len(paths)]
-            i += 1
-            writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
-            head = await reader.readuntil(b"\r\n\r\n")
-            await reader.readexactly(_content_length(head))
-            counts[0 if head.startswith(b"HTTP/1.1 200") else 1] += 1
-    finally:
-        writer.close()
-
-
-def _content_length(head: bytes) -> int:
-    for line in head.split(b"\r\n"):
-        if line.lower().startswith(b"content-length:"):
-            return int(line.split(b":", 1)[1])
-    raise SystemExit(f"an answer without Content-Length: {head!r}")
-
-
-async def _load(port: int, paths: list[str], seconds: float) -> tuple[float, int]:
-    """Requests per second over ``seconds``, and how many answers were not 200."""
-    counts = [0, 0]
-    started = time.monotonic()
-    deadline = started + seconds
-    step = len(paths) // CONNECTIONS
-    await asyncio.gather(*(_connection(port, paths, n * step, deadline, counts) for n in range(CONNECTIONS)))
-    return counts[0] / (time.monotonic() - started), counts[1]
+Slices = dict[str, list[tuple[float, float]]]  # view -> (requests/s, workers' CPU us per request) per round
 
 
 def _free_port() -> int:
@@ -64,7 +42,7 @@ def _free_port() -> int:
 
 def _serve(port: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "benchmarks.http_settings", "PYTHONPATH": str(REPO)}
-    args = [sys.executable, "-m", "gunicorn", "project.wsgi:application", "-k", "gthread", "--threads", "4"]
+    args = [sys.executable, "-m", "gunicorn", "project.wsgi:application", "-k", "gthread", "--threads", str(THREADS)]
     args += ["-w", str(WORKERS), "-b", f"127.0.0.1:{port}", "--keep-alive", "30", "--log-level", "warning"]
     return subprocess.Popen(args, env=env, cwd=REPO, start_new_session=True)
 
@@ -82,6 +60,67 @@ def _wait_ready(port: int, server: subprocess.Popen[bytes]) -> None:
     raise SystemExit("gunicorn did not answer within 60 s")
 
 
+def _workers_cpu(master: int) -> float:
+    """CPU seconds used so far by the children of ``master`` (gunicorn's workers)."""
+    tick, total = os.sysconf("SC_CLK_TCK"), 0.0
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):  # not a process, or gone meanwhile
+            continue
+        if fields[1] == str(master):
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+async def _measure(port: int, master: int, views: dict[str, list[str]], rounds: int, seconds: float) -> Slices:
+    """Each view's slice in every round; SystemExit on an answer that is not a 200."""
+    probe = next(iter(views.values()))[0]
+    workers = await http_client.spread(port, probe, WORKERS, CONNECTIONS // WORKERS)
+    connections = [conn for held in workers.values() for conn in held]
+    try:
+        await http_client.warm(workers, views)
+        for n, conn in enumerate(connections):
+            conn.cursor = n * TENANTS // len(connections)
+        slices: Slices = {name: [] for name in views}
+        for round_ in range(rounds):
+            for name in list(views)[:: 1 if round_ % 2 == 0 else -1]:  # A B C, then C B A
+                cpu, began = _workers_cpu(master), time.monotonic()
+                rate, failed = await http_client.drive(connections, views[name], seconds)
+                if failed:
+                    raise SystemExit(f"{name}: {failed} answers were not 200")
+                answered = rate * (time.monotonic() - began)
+                slices[name].append((rate, (_workers_cpu(master) - cpu) * 1e6 / max(answered, 1)))
+        return slices
+    finally:
+        for conn in connections:
+            conn.close()
+
+
+def _ratio(cases: list[float], floors: list[float]) -> float:
+    """The median of the rounds' ratios: each round ran the views back to back, so they shared its noise."""
+    return statistics.median(a / b for a, b in zip(cases, floors, strict=True))
+
+
+def _report(slices: Slices, rounds: int, seconds: float) -> tuple[list[str], bool]:
+    rates = {name: [rate for rate, _ in view] for name, view in slices.items()}
+    cpus = {name: [cpu for _, cpu in view] for name, view in slices.items()}
+    ratio = _ratio(rates["with get_config"], rates["without"])
+    head = f"HTTP, gunicorn gthread {WORKERS}x{THREADS}, {TENANTS:,} tenants of 3 KB, {CONNECTIONS} connections"
+    lines = [head + f", {rounds} rounds of {seconds:g} s slices"]
+    for name in slices:
+        median, cpu = statistics.median(rates[name]), statistics.median(cpus[name])
+        listed = ", ".join(f"{r:.0f}" for r in rates[name])
+        lines.append(f"  {name:16} {median:6.0f} req/s, workers' CPU {cpu:5.0f} us/request  (slices: {listed})")
+    verdict = "pass" if ratio >= TARGET else "FAIL"
+    lines.append(f"  ratio {ratio:.3f} (median of {rounds} rounds; target >= {TARGET}): {verdict}")
+    for name in ("with get_config", "without + copy"):
+        by_rate, by_cpu = _ratio(rates[name], rates["without"]), _ratio(cpus["without"], cpus[name])
+        lines.append(f"  info: {name} / without: {by_rate:.3f} by req/s, {by_cpu:.3f} by workers' CPU per request")
+    return lines, ratio >= TARGET
+
+
 def main() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchmarks.http_settings")
     os.environ.setdefault("SUPABASE_ANON_KEY", "bench-anon-key")
@@ -93,36 +132,28 @@ def main() -> int:
 
     data.ensure_database()
     data.populate()
-    seconds = float(os.environ.get("BENCH_HTTP_SECONDS", "4"))
+    seconds = float(os.environ.get("BENCH_HTTP_SECONDS", "2"))
+    rounds = int(os.environ.get("BENCH_HTTP_ROUNDS", "12"))
     ids = [data.tenant_id(i) for i in range(TENANTS)]
-    views = {"with get_config": [f"/tenant-config/{t}/" for t in ids], "without": [f"/floor/{t}/" for t in ids]}
+    views = {
+        "with get_config": [f"/tenant-config/{t}/" for t in ids],
+        "without": [f"/floor/{t}/" for t in ids],
+        "without + copy": [f"/private-copy/{t}/" for t in ids],
+    }
+    load_before = os.getloadavg()
     port = _free_port()
     server = _serve(port)
     try:
         _wait_ready(port, server)
-        for paths in views.values():  # warm-up: connections, the workers' L1, Redis
-            asyncio.run(_load(port, paths, seconds))
-        rates: dict[str, list[float]] = {name: [] for name in views}
-        errors = 0
-        for _ in range(ROUNDS):
-            for name, paths in views.items():
-                rate, failed = asyncio.run(_load(port, paths, seconds))
-                rates[name].append(rate)
-                errors += failed
+        slices = asyncio.run(_measure(port, server.pid, views, rounds, seconds))
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
-    # Each round runs both views back to back: the median of the rounds' ratios discounts a busy machine's drift.
-    ratio = statistics.median(a / b for a, b in zip(*rates.values(), strict=True))
-    verdict = "pass" if ratio >= TARGET and errors == 0 else "FAIL"
-    lines = [f"HTTP, gunicorn gthread {WORKERS} workers, {TENANTS:,} tenants of 3 KB, {CONNECTIONS} connections"]
-    for name in views:
-        rounds = ", ".join(f"{r:.0f}" for r in rates[name])
-        lines.append(f"  {name:16} {statistics.median(rates[name]):8.0f} req/s  (rounds: {rounds})")
-    summary = f"ratio {ratio:.3f} (median of {ROUNDS} rounds; target >= {TARGET}), non-200 answers {errors}"
-    lines.append(f"  {summary}: {verdict}")
+    lines, passed = _report(slices, rounds, seconds)
+    load = ", ".join(f"{a:.2f}/{b:.2f}" for a, b in zip(load_before, os.getloadavg(), strict=True))
+    lines.append(f"  load average before/after (1, 5, 15 min): {load}")
     sys.stdout.write("\n".join(lines) + "\n")
-    return 0 if verdict == "pass" else 1
+    return 0 if passed else 1
 
 
 if __name__ == "__main__":
