@@ -229,7 +229,7 @@ def test_concurrent_readers_of_a_cold_key_cause_one_query(redis_server, use_cach
 
         joins = [in_thread(read) for _ in range(16)]
         assert wait_until(lambda: waiting_on_lock(admin) >= 1, 10) is not None
-        time.sleep(1.0)  # every reader is past the cache (one timeout at most) and waiting on the leader
+        time.sleep(2.0)  # every reader is past the cache (one timeout at most) and waiting on the leader
         assert waiting_on_lock(admin) == 1
         admin.commit()
         assert [join() for join in joins] == [1] * 16

@@ -119,7 +119,7 @@ class State:
             if self._subscriber is not None:
                 self._subscriber.stop()
             if self._tier is not None:
-                self._tier.set_live(False)
+                self._tier.close()
             self._built, self._store, self._tier, self._subscriber = False, None, None, None
         self.breaker.reset()
         self.outage.reset()

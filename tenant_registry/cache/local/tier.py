@@ -37,6 +37,7 @@ class LocalCache:
         self._entries: OrderedDict[str, tuple[bytes, float]] = OrderedDict()
         self._hints: OrderedDict[str, str] = OrderedDict()  # tenant -> its token since its entry was removed
         self._lock = threading.Lock()
+        self._closed = False
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -82,6 +83,8 @@ class LocalCache:
     def discard(self, tenant_ids: Iterable[str] | None) -> None:
         """Drop these tenants (every tenant when None) and refuse fills read before now."""
         with self._lock:
+            if self._closed:  # a late message to a replaced tier: the clock is the next tier's
+                return
             self.clock.tick()
             if tenant_ids is None:
                 self._entries.clear()
@@ -115,10 +118,19 @@ class LocalCache:
     def hinted(self, tenant_id: str) -> bool:
         return tenant_id in self._hints
 
+    def close(self) -> None:
+        """Down for good: the settings changed. A subscriber still winding down cannot bring it up
+        again, nor tick the clock the next tier shares."""
+        self.set_live(False)
+        with self._lock:
+            self._closed = True
+
     def set_live(self, live: bool, epoch: str | None = None) -> None:
         """Going up or down empties the tier and ticks the clock: messages may have been missed
         while it was down, so nothing read before it came up may be kept."""
         with self._lock:
+            if self._closed:
+                return
             if live != self.live:
                 self.clock.tick()
             self._entries.clear()
