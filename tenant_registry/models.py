@@ -78,8 +78,10 @@ class Tenant(models.Model):
         not walked again; its references are checked again (the tenants owning prefixes may change)."""
         if not isinstance(self.config, dict):
             raise InvalidConfig(f"tenant {self.id}: config must be a JSON object, got {type(self.config).__name__}")
-        checked = reopen(self._sealed, self.config) or check(self.id, self.config)
+        reopened = reopen(self._sealed, self.config)
+        checked = reopened or check(self.id, self.config)
         if self.config_source == self.Source.DATABASE:
             check_expressions(self.id, checked.expressions, owners or Tenant.objects.prefix_owners)
-        self._sealed = seal(checked)
+        if reopened is None:
+            self._sealed = seal(checked)
         return checked
