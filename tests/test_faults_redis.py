@@ -76,6 +76,7 @@ def test_invalidation_lost_to_a_killed_redis_is_replayed_when_its_data_comes_bac
         use_cache(server.url)
         tenant_factory("tn_aof", {"v": 1})
         Tenant.objects.get_config("tn_aof")
+        assert cache.contains("tn_aof")  # the fill has landed (and so reached the append-only file)
         key = store().keys.entry("tn_aof")
         gen_key = store().keys.token("tn_aof")
         old_gen = server.client().get(gen_key)
