@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
+from django.contrib.admin.utils import quote
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -74,7 +75,7 @@ def changelist_rows(params: Mapping[str, str], columns: Sequence[str], site: str
         state = file_state(tenant_id)
         if query and query not in tenant_id and query not in state.name.lower():
             continue
-        url = reverse("admin:tenant_registry_tenant_change", args=[tenant_id], current_app=site)
+        url = reverse("admin:tenant_registry_tenant_change", args=[quote(tenant_id)], current_app=site)
         cells = {
             "action_checkbox": format_html("<td>{}</td>", ""),
             "id": format_html('<th scope="row" class="field-id"><a href="{}">{}</a></th>', url, tenant_id),

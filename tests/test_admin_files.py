@@ -118,3 +118,13 @@ def test_the_change_list_queries_do_not_grow_with_the_rows(admin_client, tenant_
     for index in range(12):
         tenant_factory(f"tn_more{index}", {}, config_source="yaml" if index % 2 else "database")
     assert count() == few
+
+
+def test_a_file_tenant_whose_id_looks_like_an_admin_escape_opens_its_own_page(admin_client, config_dir):
+    # The admin unquotes ids in its URLs: "_40" would otherwise come back as "@".
+    (config_dir / "tn_40ab.yaml").write_text("client:\n  name: Forty\n")
+    body = admin_client.get(changelist(), {"q": "forty"}).content.decode()
+    (link,) = re.findall(r'class="field-id"><a href="([^"]*)">tn_40ab</a>', body)
+    response = admin_client.get(link)
+    assert response.status_code == 200
+    assert "tn_40ab: YAML-only tenant (read-only)" in text(response)
