@@ -128,3 +128,23 @@ def test_a_file_tenant_whose_id_looks_like_an_admin_escape_opens_its_own_page(ad
     response = admin_client.get(link)
     assert response.status_code == 200
     assert "tn_40ab: YAML-only tenant (read-only)" in text(response)
+
+
+def test_search_terms_match_file_tenants_as_they_match_rows(admin_client, acme):
+    assert listed(admin_client.get(changelist(), {"q": "stay africa"})) == ["africastay"]
+    assert listed(admin_client.get(changelist(), {"q": '"africa stay"'})) == ["africastay"]
+    assert listed(admin_client.get(changelist(), {"q": "africa acme"})) == []
+
+
+def test_filter_counts_and_the_total_include_the_file_tenants(admin_client, acme):
+    def plain(params) -> str:
+        return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text(admin_client.get(changelist(), params))))
+
+    counted = plain({"_facets": "True"})
+    for choice in ("Active (9)", "Database (edited here) (1)", "YAML file only (read-only) (8)"):
+        assert choice in counted, choice
+    assert "1 database tenant, 8 read only from YAML files" in counted
+    searched = plain({"_facets": "True", "q": "safari"})
+    assert "Active (2)" in searched and "YAML file only (read-only) (2)" in searched
+    assert "0 database tenants, 2 read only from YAML files" in searched
+    assert "YAML file only (read-only) (0)" in plain({"_facets": "True", "status__exact": "suspended"})
