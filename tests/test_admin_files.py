@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from html import unescape
 
@@ -148,3 +149,12 @@ def test_filter_counts_and_the_total_include_the_file_tenants(admin_client, acme
     assert "Active (2)" in searched and "YAML file only (read-only) (2)" in searched
     assert "0 database tenants, 2 read only from YAML files" in searched
     assert "YAML file only (read-only) (0)" in plain({"_facets": "True", "status__exact": "suspended"})
+
+
+def test_a_broken_file_still_says_when_it_changed(admin_client, config_dir):
+    broken = config_dir / "africastay.yaml"
+    broken.write_text("client:\n  name: [Africa Stay\n")
+    os.utime(broken, (1767323040, 1767323040))  # 2026-01-02 03:04 UTC
+    body = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text(admin_client.get(change("africastay")))))
+    assert "Modified 2026-01-02 03:04 UTC (file) Parsed Parse error:" in body
+    assert "2026-01-02 03:04 UTC (file)" in text(admin_client.get(changelist(), {"q": "africastay"}))
