@@ -70,6 +70,16 @@ RESULTS = [
     ('ok ${JSON:-{"json":1}}', 'ok {"json":2}'),
     ('ok ${JSON-{"json":1}}', 'ok {"json":2}'),
     ("$FOO-bar", "$FOO-bar"),  # unbraced outside an expression: kept (Compose would expand it)
+    # TestSubstitutionFunctionChoice: the operator is the one right after the name, whatever the argument holds
+    ("${UNSET_VAR:-value}", "value"),
+    ("${UNSET_VAR-va:-lu:?e}", "va:-lu:?e"),
+    ("${UNSET_VAR-va+lu?e}", "va+lu?e"),
+    ("${UNSET_VAR-va?lu+e}", "va?lu+e"),
+    ("${FOO:+va:?lu:-e}", "va:?lu:-e"),
+    ("${BAR+va:+lue}", "va:+lue"),
+    ("${BAR+va?lu-e}", "va?lu-e"),
+    ("${BAR+va-lu?e}", "va-lu?e"),
+    ("${BAR?val:?ue}", ""),
 ]
 
 ERRORS = [
@@ -93,6 +103,11 @@ ERRORS = [
         "required variable UNSET_VAR is missing a value: Mandatory Variable first",
     ),
     ("${UNSET_VAR?bar-baz}", "required variable UNSET_VAR is missing a value: bar-baz"),
+    # TestSubstitutionFunctionChoice
+    ("${BAR:?val?ue}", "required variable BAR is missing a value: val?ue"),
+    ("${UNSET_VAR?val:?ue}", "required variable UNSET_VAR is missing a value: val:?ue"),
+    ("${UNSET_VAR?va-lu+e:?e}", "required variable UNSET_VAR is missing a value: va-lu+e:?e"),
+    ("${UNSET_VAR?va+lu-e:?e}", "required variable UNSET_VAR is missing a value: va+lu-e:?e"),
 ]
 
 INVALID = ["${", "${}", "${ }", "${ foo}", "${foo }", "${foo!}"]
