@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django import forms
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db.models import Count, Q
@@ -180,6 +181,30 @@ def test_full_clean_refuses_a_config_that_is_not_an_object(db: None, value: Any,
 @pytest.mark.parametrize("value", [{}, {"a": [1, {"b": None}]}])
 def test_full_clean_accepts_an_object(db: None, value: dict[str, Any]) -> None:
     Tenant(id="tn_good", config=value).full_clean()
+
+
+class TenantForm(forms.ModelForm):  # what a host app writes
+    class Meta:
+        model = Tenant
+        fields = ("id", "name", "status", "config_source", "config")
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [("[1, 2]", "an array"), ('"text"', "a string"), ("3", "a number"), ("true", "a boolean"), ("null", "null")],
+)
+def test_a_model_form_refuses_a_config_that_is_not_an_object(db: None, text: str, kind: str) -> None:
+    form = TenantForm(data={"id": "tn_form", "status": "active", "config_source": "database", "config": text})
+    assert form.errors == {"config": [f"Must be a JSON object, not {kind}."]}
+    assert not Tenant.objects.exists()
+    form = TenantForm(data={"id": "tn_form", "status": "active", "config_source": "database", "config": '{"a": 1}'})
+    assert form.save().config == {"a": 1}
+
+
+def test_full_clean_calls_a_tuple_an_array(db: None) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Tenant(id="tn_bad", config=(1, 2)).full_clean()
+    assert caught.value.message_dict == {"config": ["Must be a JSON object, not an array."]}
 
 
 def test_migrations_match_the_models(db: None) -> None:
