@@ -102,6 +102,12 @@ class OrderedJSONField(models.JSONField):
         the cost of the whole VALUES insert of configs of a few KB."""
         return "%s"
 
+    def get_placeholder_sql(self, value: Any, compiler: Any, connection: BaseDatabaseWrapper) -> tuple[str, Any]:
+        """Django 6.1's form of ``get_placeholder`` (which it deprecates; 5.2 knows only that one)."""
+        if hasattr(value, "as_sql"):
+            return compiler.compile(value)  # type: ignore[no-any-return]
+        return "%s", (value,)
+
     def from_db_value(self, value: Any, expression: Any, connection: BaseDatabaseWrapper) -> Any:
         if isinstance(value, dict | list):  # psycopg has already decoded a json column
             return value
