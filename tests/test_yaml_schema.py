@@ -137,6 +137,17 @@ def test_an_integer_beyond_64_bits_is_refused_with_file_line_and_a_hint(config_d
     assert command("import_tenants", "-v0", str(path))[1:] == (f"error: {message}\n", 1)
 
 
+@pytest.mark.parametrize("scalar", [".inf", "-.inf", "+.INF", ".NaN"])
+def test_a_non_finite_number_is_refused_with_file_line_and_a_hint(config_dir: Path, scalar: str) -> None:
+    path = config_dir / "tn_inf.yaml"
+    path.write_text(f"client:\n  name: Inf\nlimit: {scalar}\n")
+    message = f"{path}:3: non-finite number {scalar} is not allowed: quote it to keep it as text"
+    with pytest.raises(ConfigFileError) as raised:
+        Tenant.objects.get_config("tn_inf")
+    assert str(raised.value) == message
+    assert command("import_tenants", "-v0", str(path))[1:] == (f"error: {message}\n", 1)
+
+
 def test_the_largest_64_bit_integers_and_a_merge_sign_as_a_value_are_read(config_dir: Path) -> None:
     (config_dir / "tn_edge.yaml").write_text(
         "base: &b {x: 1}\nmerged:\n  <<: *b\n  y: 2\nsign: <<\nlist: [<<]\n"

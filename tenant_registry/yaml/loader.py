@@ -94,7 +94,7 @@ class TenantLoader(_BaseLoader):  # type: ignore[misc,valid-type]
     def construct_yaml_float(self, node: yaml.ScalarNode) -> float:
         value: float = super().construct_yaml_float(node)
         if not math.isfinite(value):
-            raise _marked(node, f"non-finite number {node.value!r} is not allowed")
+            raise _marked(node, f"non-finite number {node.value} is not allowed: quote it to keep it as text")
         return value
 
 
