@@ -14,7 +14,10 @@ from django.core.management import call_command
 from django.db.models import Count, Q
 from django.db.models.fields.json import KT, KeyTextTransform, KeyTransform
 
+from tenant_registry.exceptions import InvalidConfig
 from tenant_registry.models import Tenant
+
+from .admin_urls import change, form_data
 
 CONFIGS = {
     "tn_gold": {
@@ -199,6 +202,26 @@ def test_a_model_form_refuses_a_config_that_is_not_an_object(db: None, text: str
     assert not Tenant.objects.exists()
     form = TenantForm(data={"id": "tn_form", "status": "active", "config_source": "database", "config": '{"a": 1}'})
     assert form.save().config == {"a": 1}
+
+
+@pytest.mark.parametrize(
+    ("value", "text"), [(float("nan"), "NaN"), (float("inf"), "Infinity"), (-float("inf"), "-Infinity")]
+)
+def test_save_config_refuses_a_number_json_cannot_hold(db: None, value: float, text: str) -> None:
+    """It was stored as null: orjson writes NaN and the infinities so."""
+    with pytest.raises(InvalidConfig) as caught:
+        Tenant.objects.save_config("tn_nan", {"limits": {"rate": [1.5, value]}, "note": None})
+    assert str(caught.value) == f"tenant tn_nan: limits.rate[1]: {text} is not a JSON number"
+    assert not Tenant.objects.exists()
+
+
+def test_the_admin_refuses_nan_instead_of_storing_null(admin_client: Any) -> None:
+    Tenant.objects.save_config("tn_nan", {"rate": 1.5}, name="Rates")
+    tenant = Tenant.objects.get(pk="tn_nan")
+    response = admin_client.post(change("tn_nan"), form_data(tenant, '{"rate": NaN, "cap": Infinity}'))
+    assert response.status_code == 200
+    assert "rate: NaN is not a JSON number" in response.content.decode()
+    assert Tenant.objects.get(pk="tn_nan").config == {"rate": 1.5}
 
 
 def test_full_clean_calls_a_tuple_an_array(db: None) -> None:
