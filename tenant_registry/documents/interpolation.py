@@ -5,7 +5,8 @@ Braced forms behave as in Docker Compose: ``${VAR}``, ``${VAR:-default}``, ``${V
 nested expansions and balanced braces inside the default, message or alternative, and ``$$``
 for a literal ``$``. Unbraced ``$VAR`` is expanded only inside a braced argument; elsewhere it,
 and a ``$`` followed by anything else, is kept as written (so ``$5`` in a prompt is safe).
-Values are substituted as strings after parsing and never re-parsed.
+Values are substituted as strings after parsing and never re-parsed. One departure: the message of
+``${VAR:?message}`` keeps its own references unexpanded, so that an error never carries a value.
 """
 
 from __future__ import annotations
@@ -118,7 +119,8 @@ def _variable(var: Var, env: Mapping[str, str], on_missing: OnMissing | None, us
     if var.op in (":-", "-") and empty:
         return evaluate(var.arg, env, on_missing, used)
     if var.op in (":?", "?") and empty:
-        message = evaluate(var.arg, env, on_missing, used)
+        # The message's own references stay unexpanded: an error is shown where values are masked.
+        message = source(var.arg)
         raise InterpolationError(
             f"required variable {var.name} is missing a value" + (f": {message}" if message else "")
         )
@@ -129,6 +131,13 @@ def _variable(var: Var, env: Mapping[str, str], on_missing: OnMissing | None, us
     if used is not None and current:
         used.append(var.name)
     return current
+
+
+def source(template: Template) -> str:
+    """``template`` as text with its references unexpanded (``${VAR}``), for messages."""
+    return "".join(
+        part if isinstance(part, str) else f"${{{part.name}{part.op or ''}{source(part.arg)}}}" for part in template
+    )
 
 
 def interpolate_string(
