@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,7 +18,7 @@ from django.db.models.functions import Replace, Upper
 from . import cache, conf, read, revisions
 from .documents import depth, schema
 from .documents.checks import Checked, check
-from .documents.env_access import PrefixOwners, check_expressions
+from .documents.env_access import PrefixOwners, check_expressions, covering_prefixes, taken_over
 from .documents.secrets import dotted
 from .exceptions import InvalidConfig, RegistryUnavailable, TenantConflict, YamlOnlyTenant
 from .ids import env_prefix, validate_id
@@ -132,6 +132,29 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
         owners = {prefix + "_": pk for prefix, pk in rows}
         files = _yaml_prefixes(str(tenant_files.config_dir()), _mtime(tenant_files.config_dir()))
         return {**{p: files[p] for p in wanted if p in files}, **owners}
+
+    def check_new_prefixes(self, configs: Mapping[str, dict[str, Any] | None]) -> None:
+        """Refuse to create tenants whose prefix would take over variables that a database tenant
+        with a shorter prefix references: ``tn_a``'s ``${TN_A_B_KEY}``, written while no ``tn_a-b``
+        existed, would read ``tn_a-b``'s key. ``configs``: the tenants written together, each with
+        the config it reads from the database (None: it reads its file)."""
+        covering = {prefix: new for new in configs for prefix in covering_prefixes(new)}
+        if not covering:
+            return
+        batch = {env_prefix(tenant_id): tenant_id for tenant_id in configs}
+        owners = {**self.prefix_owners(covering), **{p: batch[p] for p in covering if p in batch}}
+        stored = self.filter(pk__in=set(owners.values()) - set(configs), config_source="database")
+        documents = {**dict(stored.values_list("pk", "config")), **configs}
+        for prefix, new in covering.items():
+            owner = owners.get(prefix)
+            config = documents.get(owner) if owner not in (None, new) else None
+            found = taken_over(new, config) if isinstance(config, dict) else []
+            if found:
+                raise InvalidConfig(
+                    f"tenant {new}: its environment prefix {env_prefix(new)} would give tenant {owner} "
+                    f"this tenant's variables, which {owner} references at {', '.join(found)}; "
+                    f"remove those references from {owner} first"
+                )
 
     def list_tenants(self, include_yaml: bool = True) -> list[str]:
         """Sorted, unique: active database tenants, plus every YAML file's tenant if ``include_yaml``."""

@@ -10,6 +10,7 @@ from html import unescape
 import pytest
 from django.core.management import CommandError, call_command
 
+from tenant_registry.exceptions import InvalidConfig
 from tenant_registry.models import Tenant
 
 from .admin_urls import change
@@ -55,3 +56,62 @@ def test_text_around_a_short_value_does_not_uncover_its_ends(staff_client, monke
     assert shown["prompts"] == {"before": "set", "after": "set"}
     assert shown["email"]["smtp"]["password"] == "set"
     assert shown["long"] == "not…AKME"  # a long value still shows its ends, as a secret's mask does
+
+
+# A tenant created after another's reference to its prefix ---------------------------------------------
+
+
+def test_a_tenant_whose_prefix_another_already_reads_is_not_created(monkeypatch, admin_client):
+    """``tn_a`` may write ``${TN_A_B_OPENAI_API_KEY}`` while no ``tn_a-b`` exists (its own prefix covers
+    it); creating ``tn_a-b`` then would hand ``tn_a`` that tenant's key, so the creation is refused."""
+    monkeypatch.setenv("TN_A_B_OPENAI_API_KEY", "sk-tenant-b-0123456789abcdef")
+    Tenant.objects.save_config("tn_a", {"infrastructure": {"openai": {"api_key": "${TN_A_B_OPENAI_API_KEY}"}}})
+    refused = (
+        r"tenant tn_a[-_]b: its environment prefix TN_A_B_ would give tenant tn_a this tenant's variables, which "
+        r"tn_a references at infrastructure\.openai\.api_key \(\$\{TN_A_B_OPENAI_API_KEY\}\)"
+    )
+    for create in (
+        lambda: Tenant.objects.save_config("tn_a-b", {"client": {"name": "B"}}),
+        lambda: Tenant.objects.create(id="tn_a_b"),
+        lambda: Tenant.objects.bulk_create([Tenant(id="tn_a-b")]),
+    ):
+        with pytest.raises(InvalidConfig, match=refused):
+            create()
+    add = admin_client.post(
+        "/admin/tenant_registry/tenant/add/",
+        {"id": "tn_a-b", "name": "", "status": "active", "config_source": "database", "config": "{}"},
+        follow=True,
+    )
+    assert add.status_code == 200 and "Not done: tenant tn_a-b: its environment prefix TN_A_B_" in unescape(
+        add.content.decode()
+    )
+    assert not Tenant.objects.filter(pk__in=["tn_a-b", "tn_a_b"]).exists()
+    Tenant.objects.save_config("tn_a", {"infrastructure": {"openai": {"api_key": "${TN_A_OPENAI_API_KEY}"}}})
+    assert Tenant.objects.save_config("tn_a-b", {"client": {"name": "B"}}).version == 1
+
+
+def test_one_import_cannot_create_a_tenant_and_another_that_reads_its_variables(db, tmp_path):
+    folder = tmp_path / "elsewhere"  # not CONFIG_DIR: the plan knows tn_c-d only from this import
+    folder.mkdir()
+    (folder / "tn_c.yaml").write_text("prompts:\n  x: ${TN_C_D_OPENAI_API_KEY}\n")
+    (folder / "tn_c-d.yaml").write_text("client:\n  name: D\n")
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="1 file"):
+        call_command("import_tenants", str(folder), stdout=io.StringIO(), stderr=err)
+    assert "tenant tn_c: prompts.x: ${TN_C_D_OPENAI_API_KEY} belongs to tenant tn_c-d" in err.getvalue()
+    assert list(Tenant.objects.values_list("pk", flat=True)) == ["tn_c-d"]
+    with pytest.raises(InvalidConfig, match="its environment prefix TN_E_F_ would give tenant tn_e"):
+        Tenant.objects.bulk_create([Tenant(id="tn_e", config={"x": "${TN_E_F_KEY}"}), Tenant(id="tn_e-f")])
+
+
+def test_import_tenants_refuses_a_file_reading_what_its_tenant_may_not(db, tmp_path, tenant_factory):
+    tenant_factory("tn_d4e5f6")
+    (tmp_path / "tn_a1b2c3.yaml").write_text(
+        "prompts:\n  a: ${TN_D4E5F6_OPENAI_API_KEY}\n  b: x-${TN_A1B2C3_X:-${DJANGO_SECRET_KEY}}\n"
+    )
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="1 file"):
+        call_command("import_tenants", str(tmp_path), stdout=io.StringIO(), stderr=err)
+    assert "tenant tn_a1b2c3: prompts.a: ${TN_D4E5F6_OPENAI_API_KEY} is not an allowed variable" in err.getvalue()
+    assert "prompts.b: ${DJANGO_SECRET_KEY} is not an allowed variable" in err.getvalue()
+    assert not Tenant.objects.filter(pk="tn_a1b2c3").exists()

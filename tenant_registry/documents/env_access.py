@@ -75,6 +75,26 @@ def candidate_prefixes(name: str) -> list[str]:
     return [name[: index + 1] for index, char in enumerate(name) if char == "_" and index > 0]
 
 
+def covering_prefixes(tenant_id: str) -> list[str]:
+    """The prefixes shorter than the tenant's own that cover its variables (``TN_`` and ``TN_A_`` of
+    ``tn_a-b``'s ``TN_A_B_``): a tenant owning one reads, by its own-prefix rule, this one's variables."""
+    return candidate_prefixes(_prefix(tenant_id))[:-1]
+
+
+def taken_over(tenant_id: str, config: Any) -> list[str]:
+    """``<key path> (${VAR})`` of the references of ``config`` (another tenant's) that name a variable
+    under ``tenant_id``'s prefix."""
+    own = _prefix(tenant_id)
+    found: list[str] = []
+    for path, value in _expressions(config):
+        try:
+            names = dict.fromkeys(variables(parse(value)))
+        except InterpolationError:
+            continue
+        found += [f"{dotted(path)} (${{{name}}})" for name in names if name.startswith(own)]
+    return found
+
+
 def reference_problems(tenant_id: str, config: Any, owners: PrefixOwners) -> list[str]:
     """``<key path>: <why>`` for each reference a database tenant's config may not make."""
     return expression_problems(tenant_id, _expressions(config), owners)
