@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from html import unescape
 
 import pytest
@@ -115,3 +116,18 @@ def test_import_tenants_refuses_a_file_reading_what_its_tenant_may_not(db, tmp_p
     assert "tenant tn_a1b2c3: prompts.a: ${TN_D4E5F6_OPENAI_API_KEY} is not an allowed variable" in err.getvalue()
     assert "prompts.b: ${DJANGO_SECRET_KEY} is not an allowed variable" in err.getvalue()
     assert not Tenant.objects.filter(pk="tn_a1b2c3").exists()
+
+
+def test_no_credential_of_a_demo_tenant_can_be_borrowed_by_another(db):
+    """ENV_ALLOW grants a variable to every database tenant, so the demo grants none of the tenants'
+    credentials: each reference a configs/ file holds under a secret key is refused to another tenant."""
+    call_command("import_tenants", stdout=io.StringIO())
+    borrowed = []
+    for tenant in Tenant.objects.filter(config_source="database"):
+        raw = io.StringIO()
+        call_command("tenant_config", tenant.pk, "--raw", stdout=raw)
+        for reference in re.findall(r'"(\$\{[A-Z0-9_]+\})"', raw.getvalue()):
+            with pytest.raises(InvalidConfig, match="not an allowed variable|belongs to tenant"):
+                Tenant.objects.save_config("tn_other", {"infrastructure": {"openai": {"api_key": reference}}})
+            borrowed.append(reference)
+    assert borrowed == ["${TN_D4E5F6_OPENAI_API_KEY}"]  # the demo's one credential reference, tried
