@@ -91,6 +91,21 @@ def test_a_tenant_whose_prefix_another_already_reads_is_not_created(monkeypatch,
     assert Tenant.objects.save_config("tn_a-b", {"client": {"name": "B"}}).version == 1
 
 
+def test_a_longer_prefix_never_reaches_a_shorter_tenants_secret_env_variables(db, monkeypatch):
+    """``ACME_OPENAI_API_KEY`` is ``acme``'s OpenAI key (SECRET_ENV) and lies under ``acme-openai``'s own
+    prefix: that tenant may not reference it, and ``acme`` is not created while it does."""
+    monkeypatch.setenv("ACME_OPENAI_API_KEY", "sk-acme-own-0123456789abcdef")
+    reference = {"infrastructure": {"openai": {"api_key": "${ACME_OPENAI_API_KEY}"}}}
+    Tenant.objects.save_config("acme-openai", reference)  # no acme yet: its own prefix covers the name
+    with pytest.raises(InvalidConfig, match="tenant acme: its environment prefix ACME_ would give tenant acme-openai"):
+        Tenant.objects.save_config("acme", {"infrastructure": {"openai": {"model": "gpt-4o"}}})
+    Tenant.objects.save_config("acme-openai", {"client": {"name": "AO"}})
+    Tenant.objects.save_config("acme", {"infrastructure": {"openai": {"model": "gpt-4o"}}})
+    assert Tenant.objects.get_config("acme")["infrastructure"]["openai"]["api_key"].startswith("sk-acme-own")
+    with pytest.raises(InvalidConfig, match=r"\$\{ACME_OPENAI_API_KEY\} belongs to tenant acme"):
+        Tenant.objects.save_config("acme-openai", reference)
+
+
 def test_one_import_cannot_create_a_tenant_and_another_that_reads_its_variables(db, tmp_path):
     folder = tmp_path / "elsewhere"  # not CONFIG_DIR: the plan knows tn_c-d only from this import
     folder.mkdir()
