@@ -21,6 +21,7 @@ from typing import Any
 from .. import conf
 from ..exceptions import InterpolationError, InvalidConfig
 from ..ids import env_prefix
+from . import MEMO_CHARS
 from .environ import environ
 from .interpolation import expression_paths, interpolate_string, parse, variables
 from .secrets import KeyPath, dotted
@@ -52,13 +53,15 @@ def allowed(tenant_id: str, name: str) -> bool:
     answers = _answers[1]
     found = answers.get((tenant_id, name))
     if found is None:
-        if len(answers) >= MEMO:
-            answers.clear()
-        found = answers[(tenant_id, name)] = (
+        found = (
             name.startswith(_prefix(tenant_id))
             or name in settings["SECRET_ENV"].values()
             or _rules(settings["ENV_ALLOW"]).allowed(name)
         )
+        if len(name) <= MEMO_CHARS:
+            if len(answers) >= MEMO:
+                answers.clear()
+            answers[(tenant_id, name)] = found
     return found
 
 

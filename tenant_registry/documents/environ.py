@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Mapping
 
+from . import MEMO_CHARS
+
 
 class Environ(Mapping[str, str]):
     def get(self, name: str, default: str | None = None) -> str | None:  # type: ignore[override]
@@ -18,7 +20,7 @@ class Environ(Mapping[str, str]):
             return os.environ.get(name, default)
         key = _keys.get(name)
         if key is None:
-            key = _keys[name] = os.environ.encodekey(name)
+            key = _encoded(name)
         value = data.get(key)
         return default if value is None else os.environ.decodevalue(value)
 
@@ -27,12 +29,12 @@ class Environ(Mapping[str, str]):
         data = os.environ.__dict__.get("_data")
         if data is not _data or not isinstance(data, dict):  # os.environ replaced, or not the usual kind
             return os.environ.get
-        keys, encode, decode = _keys, os.environ.encodekey, os.environ.decodevalue
+        keys, decode = _keys, os.environ.decodevalue
 
         def get(name: str) -> str | None:
             key = keys.get(name)
             if key is None:
-                key = keys[name] = encode(name)
+                key = _encoded(name)
             value = data.get(key)
             return None if value is None else decode(value)
 
@@ -48,6 +50,17 @@ class Environ(Mapping[str, str]):
         return len(os.environ)
 
 
+def _encoded(name: str) -> object:
+    """The environment's key for ``name``, kept for short names, at most KEYS of them."""
+    key = os.environ.encodekey(name)
+    if len(name) <= MEMO_CHARS:
+        if len(_keys) >= KEYS:
+            _keys.clear()
+        _keys[name] = key
+    return key
+
+
+KEYS = 8192
 _data: object = os.environ.__dict__.get("_data") if isinstance(os.environ.__dict__.get("_data"), dict) else ()
 _keys: dict[str, object] = {}
 environ = Environ()

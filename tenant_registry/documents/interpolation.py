@@ -35,12 +35,22 @@ class Var:
 Template = tuple["str | Var", ...]
 
 
-@lru_cache(maxsize=4096)
 def parse(text: str) -> Template:
     """The parts of ``text``: literal strings and variables; raises InterpolationError if malformed."""
+    return _memoised(text) if len(text) <= LONG_TEXT else _memoised_long(text)
+
+
+def _parse_all(text: str) -> Template:
     parts, end = _parse(text, 0, nested=False)
     assert end == len(text)
     return parts
+
+
+# Every read parses its values again, so all are memoised; long ones apart, in few places, so that
+# distinct megabyte-long values (an editor's many saves) cannot fill a worker's memory.
+LONG_TEXT = 16384
+_memoised = lru_cache(maxsize=4096)(_parse_all)  # at most 64 M characters
+_memoised_long = lru_cache(maxsize=32)(_parse_all)
 
 
 def _parse(text: str, pos: int, *, nested: bool) -> tuple[Template, int]:

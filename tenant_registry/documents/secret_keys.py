@@ -19,6 +19,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from .. import conf
+from . import MEMO_CHARS
 
 QUALIFIERS = frozenset({"key", "access", "value"})
 COUNTED = frozenset({"token"})  # words whose plural counts rather than holds (``max_tokens``)
@@ -41,10 +42,16 @@ def secret_test() -> Callable[[str], bool]:
     return lambda key: _is_secret(key, secret_keys)
 
 
-@lru_cache(maxsize=8192)
 def _is_secret(key: str, secret_keys: frozenset[str]) -> bool:
+    return _memoised(key, secret_keys) if len(key) <= MEMO_CHARS else _judge(key, secret_keys)
+
+
+def _judge(key: str, secret_keys: frozenset[str]) -> bool:
     found = words(key)
     return any(_matches(found, name) for name in _names(secret_keys))
+
+
+_memoised = lru_cache(maxsize=8192)(_judge)
 
 
 @lru_cache(maxsize=8)
@@ -98,6 +105,8 @@ class Rule:
     def is_secret(self, key: str) -> bool:
         found = self._memo.get(key)
         if found is None:
+            if len(key) > MEMO_CHARS:
+                return _judge(key, self.secret_keys)
             if len(self._memo) >= self.MEMO:
                 self._memo.clear()
             found = self._memo[key] = _is_secret(key, self.secret_keys)
