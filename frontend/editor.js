@@ -91,24 +91,28 @@ function mount(textarea) {
     extensions.push(autocompletion({ override: [schemaCompletion(schema)] }));
     extensions.push(linter(schemaLinter(schema), { delay: 500 }));
   }
+  // The server's errors stay marked until the text changes: a linter of their own, so the JSON and schema
+  // linters' runs (which replace every diagnostic they did not produce) keep them.
+  const submitted = textarea.value;
+  let serverMarks = [];
+  extensions.push(linter((view) => (view.state.doc.toString() === submitted ? serverMarks : []), { delay: 400 }));
   const wrapper = document.createElement("div");
   wrapper.className = "tr-editor";
   textarea.after(wrapper);
-  const view = new EditorView({ state: EditorState.create({ doc: textarea.value, extensions }), parent: wrapper });
+  const view = new EditorView({ state: EditorState.create({ doc: submitted, extensions }), parent: wrapper });
   textarea.hidden = true;
   textarea.setAttribute("aria-hidden", "true");
   textarea.tabIndex = -1;
 
-  const messages = serverErrors(textarea);
-  const marked = messages
+  const marked = serverErrors(textarea)
     .map((message) => ({ message, at: serverOffset(view.state.doc, message) }))
     .filter((error) => error.at !== null);
   if (marked.length) {
-    const diagnostics = marked.map(({ message, at }) => {
+    serverMarks = marked.map(({ message, at }) => {
       const line = view.state.doc.lineAt(at);
       return { from: at, to: Math.max(at, line.to), severity: "error", message, source: "server" };
     });
-    view.dispatch(setDiagnostics(view.state, diagnostics));
+    view.dispatch(setDiagnostics(view.state, serverMarks));
     view.dispatch({ selection: { anchor: marked[0].at }, scrollIntoView: true });
     wrapper.dataset.errorLine = String(view.state.doc.lineAt(marked[0].at).number);
   }

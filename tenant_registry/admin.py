@@ -39,7 +39,7 @@ OPERATOR_ERRORS = (TenantRegistryError, RecursionError, ValidationError, orjson.
 class TenantAdmin(_ModelAdmin):
     form = TenantForm
     list_display = ("id", "name", "status", "source", "file", "updated_at", "cached")
-    list_filter = ("status", admin_files.SourceFilter)
+    list_filter = (("status", admin_files.StatusFilter), admin_files.SourceFilter)
     search_fields = ("id", "name")
     search_help_text = "Search by tenant id or name (YAML-only tenants included)."
     ordering = ("id",)

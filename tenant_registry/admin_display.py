@@ -109,6 +109,7 @@ class FileState:
 def file_state(tenant_id: str) -> FileState:
     """The tenant's YAML file: where it is, when it changed, and whether it parses (with the line if not)."""
     expected = tenant_files.config_dir() / f"{tenant_id}{tenant_files.SUFFIX}"
+    modified: datetime | None = None
     try:
         path = tenant_files.tenant_file(tenant_id)
         if path is None:
@@ -116,7 +117,7 @@ def file_state(tenant_id: str) -> FileState:
         modified = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
         doc = tenant_files.load_file(path)
     except (TenantRegistryError, OSError, RecursionError) as exc:
-        return FileState(expected, None, str(exc) or "nesting is too deep")
+        return FileState(expected, modified, str(exc) or "nesting is too deep")
     client = doc.get("client")
     name = client.get("name") if isinstance(client, dict) else None
     return FileState(path, modified, "", name if isinstance(name, str) else "")

@@ -7,20 +7,23 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
+from django.contrib.admin.utils import quote
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.text import smart_split, unescape_string_literal
 
 from . import conf
-from .admin_display import badge, effective_html, file_badge, file_state
+from .admin_display import FileState, badge, effective_html, file_badge, file_state
 from .models import Tenant
 from .yaml import tenant_files
 
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin
+    from django.contrib.admin.views.main import ChangeList
 
 FILE_ONLY = "yaml-only"
 
@@ -37,6 +40,15 @@ def is_file_only(tenant_id: str) -> bool:
     if tenant_id in conf.get("YAML_ONLY_TENANTS"):
         return True
     return not Tenant.objects.filter(pk=tenant_id).exists() and tenant_id in tenant_files.yaml_tenant_ids()
+
+
+def _with_file_count(
+    counts: dict[str, int], request: HttpRequest, index: int, param: str, value: str
+) -> dict[str, int]:
+    """Facet counts with the file-only tenants added to the choice they are listed under."""
+    params = {k: str(v) for k, v in request.GET.items()} | {param: value}
+    key = f"{index}__c"
+    return {**counts, key: counts.get(key, 0) + len(file_matches(params))}
 
 
 class SourceFilter(admin.SimpleListFilter):
@@ -58,23 +70,53 @@ class SourceFilter(admin.SimpleListFilter):
             return queryset.filter(config_source=value)
         return queryset
 
+    def get_facet_queryset(self, changelist: ChangeList) -> dict[str, int]:
+        counts = super().get_facet_queryset(changelist)
+        return _with_file_count(counts, self.request, 2, self.parameter_name, FILE_ONLY)
+
+
+class StatusFilter(admin.ChoicesFieldListFilter):
+    """The status choices; file-only tenants count as active, as they are listed."""
+
+    def get_facet_queryset(self, changelist: ChangeList) -> dict[str, int]:
+        counts = super().get_facet_queryset(changelist)
+        active = [value for value, _ in self.field.flatchoices].index(Tenant.Status.ACTIVE)
+        return _with_file_count(counts, self.request, active, self.lookup_kwarg, Tenant.Status.ACTIVE)
+
 
 def source_badge(source: str) -> SafeString:
     text = {"database": "database", "yaml": "YAML file (row)", FILE_ONLY: "YAML file only"}[source]
     return badge(text, "file" if source != "database" else "neutral")
 
 
-def changelist_rows(params: Mapping[str, str], columns: Sequence[str], site: str) -> list[SafeString]:
-    """Table rows of the file-only tenants matching the changelist's search and filters."""
+def file_matches(params: Mapping[str, str]) -> list[tuple[str, FileState]]:
+    """The file-only tenants the changelist's search and filters keep, with the state of their file."""
     if params.get("source") not in (None, FILE_ONLY) or params.get("status__exact") not in (None, "active"):
         return []
-    query = (params.get("q") or "").strip().lower()
-    rows = []
+    terms = search_terms(params.get("q") or "")
+    found = []
     for tenant_id in file_only_ids():
         state = file_state(tenant_id)
-        if query and query not in tenant_id and query not in state.name.lower():
-            continue
-        url = reverse("admin:tenant_registry_tenant_change", args=[tenant_id], current_app=site)
+        if all(term in tenant_id or term in state.name.lower() for term in terms):
+            found.append((tenant_id, state))
+    return found
+
+
+def search_terms(query: str) -> list[str]:
+    """The terms of a search as ModelAdmin.get_search_results splits them: each must match the id or name."""
+    terms = []
+    for bit in smart_split(query):
+        if bit.startswith(('"', "'")) and bit[0] == bit[-1]:
+            bit = unescape_string_literal(bit)
+        terms.append(bit.lower())
+    return terms
+
+
+def changelist_rows(params: Mapping[str, str], columns: Sequence[str], site: str) -> list[SafeString]:
+    """Table rows of the file-only tenants matching the changelist's search and filters."""
+    rows = []
+    for tenant_id, state in file_matches(params):
+        url = reverse("admin:tenant_registry_tenant_change", args=[quote(tenant_id)], current_app=site)
         cells = {
             "action_checkbox": format_html("<td>{}</td>", ""),
             "id": format_html('<th scope="row" class="field-id"><a href="{}">{}</a></th>', url, tenant_id),

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
 import orjson
 
+from . import conf
 from .documents import MEMO_CHARS, env_access, scan, secrets
-from .documents.environ import environ
+from .documents.environ import Lookup, Reads, environ
 from .documents.interpolation import expression_paths, interpolate_at
 from .exceptions import InterpolationError
 
@@ -81,23 +82,54 @@ def _leads_to_text(doc: Any, path: object) -> bool:
     return isinstance(doc, str)
 
 
-def resolve(entry: dict[str, Any], where: str | Callable[[], str]) -> dict[str, Any]:
+def resolve(entry: dict[str, Any], where: str | Callable[[], str], reads: Reads | None = None) -> dict[str, Any]:
     """Interpolate and fill secrets in the (private) entry's config, and attach ``_meta``.
 
     ``where`` names the tenant (and its file) in messages; a callable is asked only for a message.
-    A database config sees only the variables it may read (:mod:`env_access`)."""
+    A database config sees only the variables it may read (:mod:`env_access`). ``reads`` records
+    every environment lookup made."""
     tenant_id: str = entry["t"]
     config: dict[str, Any] = entry["c"]
     if entry["x"]:
         database = entry["src"] == "database"
-        env = env_access.TenantEnviron(tenant_id) if database else environ
+        env = env_access.TenantEnviron(tenant_id, reads) if database else Lookup(reads)
         try:
             interpolate_at(config, entry["x"], env, lambda name: _warn_unset(where, name, tenant_id, database))
         except InterpolationError as exc:
             raise InterpolationError(f"{_text(where)}: {exc}") from None
-    secrets.fill_from_env(tenant_id, config)
+    secrets.fill_from_env(tenant_id, config, reads)
     config["_meta"] = {"source": entry["src"], "tenant_id": tenant_id, "status": entry["st"]}
     return config
+
+
+class Holder(Protocol):
+    """Where an entry's bytes are kept with the answer last made of them (the in-process tier)."""
+
+    raw: bytes
+    answer: object
+
+
+class Answer(NamedTuple):
+    text: bytes  # the resolved config's JSON
+    settings: object  # the settings it was resolved under
+    reads: Reads  # the environment lookups it made
+
+
+def answer(kept: Holder, resolve: Callable[[dict[str, Any], Reads], dict[str, Any] | None]) -> dict[str, Any] | None:
+    """``resolve`` of the kept entry, as a private copy of the last answer while the settings and
+    every variable it looked up are unchanged (so a rotated variable is read at once). Resolving
+    is most of the cost of an in-process hit. The answer stays in this process, beside the
+    environment it came from; nothing resolved reaches Redis or the database."""
+    settings = conf.get_settings()
+    last = kept.answer
+    if type(last) is Answer and last.settings is settings and environ.unchanged(last.reads):
+        found: dict[str, Any] = orjson.loads(last.text)
+        return found
+    reads: Reads = []
+    resolved = resolve(orjson.loads(kept.raw), reads)
+    if resolved is not None:
+        kept.answer = Answer(orjson.dumps(resolved), settings, reads)
+    return resolved
 
 
 def _warn_unset(where: str | Callable[[], str], name: str, tenant_id: str, database: bool) -> None:

@@ -13,13 +13,15 @@ from django.db.models.lookups import Lookup
 if TYPE_CHECKING:
     from django.db.models.sql.compiler import SQLCompiler, _AsSqlType
 
-_JSON_TYPES = {list: "an array", str: "a string", bool: "a boolean", int: "a number", float: "a number"}
+# bool before int: it is one. Subclasses count (a form's JSONField gives a JSONString for "text").
+_JSON_TYPES = ((bool, "a boolean"), (str, "a string"), (int | float, "a number"), (list | tuple, "an array"))
 
 
 def validate_json_object(value: Any) -> None:
     """Refuse anything but a JSON object: a config is a mapping of keys."""
     if not isinstance(value, dict):
-        kind = "null" if value is None else _JSON_TYPES.get(type(value), type(value).__name__)
+        kinds = (name for types, name in _JSON_TYPES if isinstance(value, types))
+        kind = "null" if value is None else next(kinds, type(value).__name__)
         raise ValidationError("Must be a JSON object, not %(kind)s.", code="not_object", params={"kind": kind})
 
 
@@ -99,6 +101,12 @@ class OrderedJSONField(models.JSONField):
         would have psycopg quote every document inside an array literal, in Python, at a few times
         the cost of the whole VALUES insert of configs of a few KB."""
         return "%s"
+
+    def get_placeholder_sql(self, value: Any, compiler: Any, connection: BaseDatabaseWrapper) -> tuple[str, Any]:
+        """Django 6.1's form of ``get_placeholder`` (which it deprecates; 5.2 knows only that one)."""
+        if hasattr(value, "as_sql"):
+            return compiler.compile(value)  # type: ignore[no-any-return]
+        return "%s", (value,)
 
     def from_db_value(self, value: Any, expression: Any, connection: BaseDatabaseWrapper) -> Any:
         if isinstance(value, dict | list):  # psycopg has already decoded a json column

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from typing import TYPE_CHECKING, Any
 
 from django import forms
@@ -45,18 +44,6 @@ class JSONEditor(forms.Textarea):
         js = ("tenant_registry/editor.js",)
 
 
-def _finite(text: str) -> float:
-    """JSON has no infinity: a number too large for a float would be stored as null."""
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"the number {text[:40]} is too large")
-    return value
-
-
-def _not_json(name: str) -> float:
-    raise ValueError(f"{name} is not a JSON value")
-
-
 class PrettyJSONField(forms.JSONField):
     """Parse errors give the line and column; the operator's text is returned unchanged on any error."""
 
@@ -75,7 +62,7 @@ class PrettyJSONField(forms.JSONField):
             return super().to_python(value)
         try:
             depth.check_text(value)
-            return json.loads(value, parse_float=_finite, parse_constant=_not_json)
+            return json.loads(value)
         except InvalidConfig as exc:
             raise forms.ValidationError("Invalid JSON: %(msg)s.", code="depth", params={"msg": str(exc)}) from None
         except json.JSONDecodeError as exc:
@@ -86,7 +73,7 @@ class PrettyJSONField(forms.JSONField):
             ) from None
         except RecursionError:
             raise forms.ValidationError("Invalid JSON: nesting is too deep.", code="depth") from None
-        except ValueError as exc:  # a number Python refuses to read (over 4300 digits), or one of ours
+        except ValueError as exc:  # an integer Python refuses to read (over 4300 digits)
             raise forms.ValidationError("Invalid JSON: %(msg)s.", code="number", params={"msg": str(exc)}) from None
 
     def bound_data(self, data: Any, initial: Any) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections.abc import Collection, Iterator, Mapping
 from functools import lru_cache
@@ -19,7 +20,7 @@ from . import cache, conf, read, revisions
 from .documents import depth, schema
 from .documents.checks import Checked, check
 from .documents.env_access import PrefixOwners, check_expressions, covered_by, covering_prefixes, taken_over
-from .documents.secrets import dotted
+from .documents.secrets import dotted, walk
 from .exceptions import InvalidConfig, RegistryUnavailable, TenantConflict, YamlOnlyTenant
 from .ids import env_prefix, validate_id
 from .queryset import TenantQuerySet
@@ -231,5 +232,10 @@ def storable(tenant_id: str, config: object) -> dict[str, Any]:
     if b"u0000" in encoded and _NUL_ESCAPE.search(encoded):
         problem = "config holds a NUL character (\\u0000), which PostgreSQL cannot store"
         raise InvalidConfig(f"tenant {tenant_id}: {problem}")
+    if b"null" in encoded:  # where orjson also writes NaN and the infinities
+        for path, value, _ in walk({k: v for k, v in config.items() if k != "_meta"}):
+            if isinstance(value, float) and not math.isfinite(value):
+                text = "NaN" if math.isnan(value) else f"{'-' if value < 0 else ''}Infinity"
+                raise InvalidConfig(f"tenant {tenant_id}: {dotted(path)}: {text} is not a JSON number")
     doc: dict[str, Any] = orjson.loads(encoded)
     return doc

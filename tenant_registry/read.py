@@ -12,12 +12,12 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 from django.db import connections, router
 from django.db.models import Model
 
 from . import cache, conf, entry, sources
 from .cache import Guard, LocalCache
+from .documents.environ import Reads
 from .sources import MISSING
 from .yaml import tenant_files
 
@@ -48,9 +48,9 @@ def get_config(model: type[Model], tenant_id: str) -> dict[str, Any] | None:
     tier = cache.local_tier()
     hint = None
     if tier is not None:
-        raw = tier.get(tenant_id)
-        if raw is not None:  # bytes this process built or checked before keeping them
-            return _resolved(orjson.loads(raw))
+        kept = tier.kept(tenant_id)
+        if kept is not None:  # bytes this process built or checked before keeping them
+            return entry.answer(kept, _resolved)
         hint = tier.take_hint(tenant_id)
     seen = cache.clock()  # before anything is fetched: see LocalCache.put
     if hint is None and not _claim_first(tier):
@@ -86,8 +86,8 @@ def from_local(model: type[Model], tenant_id: str) -> tuple[dict[str, Any] | Non
     tier = None if tenant_id in conf.get("YAML_ONLY_TENANTS") else cache.local_tier()
     if tier is None or cache.written_in_transaction(tenant_id, router.db_for_write(model)):
         return None
-    raw = tier.get(tenant_id)
-    return None if raw is None else (_resolved(orjson.loads(raw)),)
+    kept = tier.kept(tenant_id)
+    return None if kept is None else (entry.answer(kept, _resolved),)
 
 
 def _drop_corrupt(tenant_id: str) -> None:
@@ -111,13 +111,13 @@ def load(model: type[Model], tenant_id: str, using: str) -> tuple[bytes, bool]:
 
 def _finish(tenant_id: str, raw: bytes, where: str | None = None) -> dict[str, Any] | None:
     found = entry.decode(tenant_id, raw)
-    return None if found is None else _resolved(found, where)
+    return None if found is None else _resolved(found, where=where)
 
 
-def _resolved(found: dict[str, Any], where: str | None = None) -> dict[str, Any] | None:
+def _resolved(found: dict[str, Any], reads: Reads | None = None, where: str | None = None) -> dict[str, Any] | None:
     if found["src"] == MISSING:
         return None
-    return entry.resolve(found, where or (lambda: _describe(found)))
+    return entry.resolve(found, where or (lambda: _describe(found)), reads)
 
 
 def _describe(found: dict[str, Any]) -> str:

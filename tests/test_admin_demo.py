@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -36,3 +37,13 @@ def test_a_clear_in_one_process_reaches_the_cache_another_process_filled(tmp_pat
         [sys.executable, "manage.py", "check"], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
     )
     assert "(0 silenced)" in checked.stdout + checked.stderr
+
+
+def test_the_readme_admin_section_shows_two_screenshots_and_says_why_its_editor():
+    readme = (REPO / "README.md").read_text()
+    section = readme[readme.index("## The admin") : readme.index("\n## ", readme.index("## The admin") + 1)]
+    images = re.findall(r"!\[[^\]]+\]\(([^)]+\.png)\)", section)
+    assert len(images) == 2
+    for image in images:
+        assert (REPO / image).read_bytes().startswith(b"\x89PNG"), image
+    assert "Why CodeMirror 6:" in section

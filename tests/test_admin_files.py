@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from html import unescape
 
@@ -118,3 +119,42 @@ def test_the_change_list_queries_do_not_grow_with_the_rows(admin_client, tenant_
     for index in range(12):
         tenant_factory(f"tn_more{index}", {}, config_source="yaml" if index % 2 else "database")
     assert count() == few
+
+
+def test_a_file_tenant_whose_id_looks_like_an_admin_escape_opens_its_own_page(admin_client, config_dir):
+    # The admin unquotes ids in its URLs: "_40" would otherwise come back as "@".
+    (config_dir / "tn_40ab.yaml").write_text("client:\n  name: Forty\n")
+    body = admin_client.get(changelist(), {"q": "forty"}).content.decode()
+    (link,) = re.findall(r'class="field-id"><a href="([^"]*)">tn_40ab</a>', body)
+    response = admin_client.get(link)
+    assert response.status_code == 200
+    assert "tn_40ab: YAML-only tenant (read-only)" in text(response)
+
+
+def test_search_terms_match_file_tenants_as_they_match_rows(admin_client, acme):
+    assert listed(admin_client.get(changelist(), {"q": "stay africa"})) == ["africastay"]
+    assert listed(admin_client.get(changelist(), {"q": '"africa stay"'})) == ["africastay"]
+    assert listed(admin_client.get(changelist(), {"q": "africa acme"})) == []
+
+
+def test_filter_counts_and_the_total_include_the_file_tenants(admin_client, acme):
+    def plain(params) -> str:
+        return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text(admin_client.get(changelist(), params))))
+
+    counted = plain({"_facets": "True"})
+    for choice in ("Active (9)", "Database (edited here) (1)", "YAML file only (read-only) (8)"):
+        assert choice in counted, choice
+    assert "1 database tenant, 8 read only from YAML files" in counted
+    searched = plain({"_facets": "True", "q": "safari"})
+    assert "Active (2)" in searched and "YAML file only (read-only) (2)" in searched
+    assert "0 database tenants, 2 read only from YAML files" in searched
+    assert "YAML file only (read-only) (0)" in plain({"_facets": "True", "status__exact": "suspended"})
+
+
+def test_a_broken_file_still_says_when_it_changed(admin_client, config_dir):
+    broken = config_dir / "africastay.yaml"
+    broken.write_text("client:\n  name: [Africa Stay\n")
+    os.utime(broken, (1767323040, 1767323040))  # 2026-01-02 03:04 UTC
+    body = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text(admin_client.get(change("africastay")))))
+    assert "Modified 2026-01-02 03:04 UTC (file) Parsed Parse error:" in body
+    assert "2026-01-02 03:04 UTC (file)" in text(admin_client.get(changelist(), {"q": "africastay"}))

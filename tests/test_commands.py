@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.management import ManagementUtility
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -577,3 +578,11 @@ def test_a_command_error_exits_with_status_1_and_its_message_on_stderr() -> None
         "CommandError: invalid tenant id 'Bad!': 1-64 characters of lowercase letters, digits, '-' and '_', "
         "starting with a letter or digit\n"
     )
+
+
+def test_tenant_config_help_explains_its_id_and_format(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        ManagementUtility(["manage.py", "tenant_config", "--help"]).execute()
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "ID The tenant id, e.g. tn_a1b2c3 or africastay." in shown
+    assert "--format {json,yaml} Output as JSON (the default) or YAML." in shown

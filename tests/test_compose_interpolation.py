@@ -70,6 +70,16 @@ RESULTS = [
     ('ok ${JSON:-{"json":1}}', 'ok {"json":2}'),
     ('ok ${JSON-{"json":1}}', 'ok {"json":2}'),
     ("$FOO-bar", "$FOO-bar"),  # unbraced outside an expression: kept (Compose would expand it)
+    # TestSubstitutionFunctionChoice: the operator is the one right after the name, whatever the argument holds
+    ("${UNSET_VAR:-value}", "value"),
+    ("${UNSET_VAR-va:-lu:?e}", "va:-lu:?e"),
+    ("${UNSET_VAR-va+lu?e}", "va+lu?e"),
+    ("${UNSET_VAR-va?lu+e}", "va?lu+e"),
+    ("${FOO:+va:?lu:-e}", "va:?lu:-e"),
+    ("${BAR+va:+lue}", "va:+lue"),
+    ("${BAR+va?lu-e}", "va?lu-e"),
+    ("${BAR+va-lu?e}", "va-lu?e"),
+    ("${BAR?val:?ue}", ""),
 ]
 
 ERRORS = [
@@ -95,6 +105,11 @@ ERRORS = [
         "required variable UNSET_VAR is missing a value: Mandatory Variable ${FOO}",
     ),
     ("${UNSET_VAR?bar-baz}", "required variable UNSET_VAR is missing a value: bar-baz"),
+    # TestSubstitutionFunctionChoice
+    ("${BAR:?val?ue}", "required variable BAR is missing a value: val?ue"),
+    ("${UNSET_VAR?val:?ue}", "required variable UNSET_VAR is missing a value: val:?ue"),
+    ("${UNSET_VAR?va-lu+e:?e}", "required variable UNSET_VAR is missing a value: va-lu+e:?e"),
+    ("${UNSET_VAR?va+lu-e:?e}", "required variable UNSET_VAR is missing a value: va+lu-e:?e"),
 ]
 
 INVALID = ["${", "${}", "${ }", "${ foo}", "${foo }", "${foo!}"]
@@ -169,5 +184,24 @@ def test_the_import_names_a_required_variable_that_is_unset(db, config_dir, monk
         f"warning: {path}: tenant tn_g7h8i9: hooks.url: required variable TN_G7H8I9_WEBHOOK is missing a value: "
         "ask ops for the hook (get_config fails until it is set)\n"
     )
+    monkeypatch.setenv("TN_G7H8I9_WEBHOOK", "https://hooks.example/g")
+    assert Tenant.objects.get_config("tn_g7h8i9")["hooks"]["url"] == "https://hooks.example/g"
+
+
+def test_the_import_names_a_required_variable_unset_in_the_file_a_tenant_is_served_from(db, config_dir, monkeypatch):
+    monkeypatch.delenv("TN_G7H8I9_WEBHOOK", raising=False)
+    path = config_dir / "tn_g7h8i9.yaml"
+    path.write_text(
+        "_meta: {config_source: yaml}\nclient:\n  name: G\nhooks:\n  url: ${TN_G7H8I9_WEBHOOK:?ask ops for the hook}\n"
+    )
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_tenants", str(path), stdout=out, stderr=err)
+    assert out.getvalue().splitlines()[-1] == "Imported: 1 created, 0 updated, 0 unchanged, 0 skipped, 0 failed."
+    assert err.getvalue() == (
+        f"warning: {path}: tenant tn_g7h8i9: hooks.url: required variable TN_G7H8I9_WEBHOOK is missing a value: "
+        "ask ops for the hook (get_config fails until it is set)\n"
+    )
+    with pytest.raises(InterpolationError, match="required variable TN_G7H8I9_WEBHOOK is missing a value"):
+        Tenant.objects.get_config("tn_g7h8i9")
     monkeypatch.setenv("TN_G7H8I9_WEBHOOK", "https://hooks.example/g")
     assert Tenant.objects.get_config("tn_g7h8i9")["hooks"]["url"] == "https://hooks.example/g"

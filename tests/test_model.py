@@ -8,12 +8,16 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django import forms
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db.models import Count, Q
 from django.db.models.fields.json import KT, KeyTextTransform, KeyTransform
 
+from tenant_registry.exceptions import InvalidConfig
 from tenant_registry.models import Tenant
+
+from .admin_urls import change, form_data
 
 CONFIGS = {
     "tn_gold": {
@@ -180,6 +184,50 @@ def test_full_clean_refuses_a_config_that_is_not_an_object(db: None, value: Any,
 @pytest.mark.parametrize("value", [{}, {"a": [1, {"b": None}]}])
 def test_full_clean_accepts_an_object(db: None, value: dict[str, Any]) -> None:
     Tenant(id="tn_good", config=value).full_clean()
+
+
+class TenantForm(forms.ModelForm):  # what a host app writes
+    class Meta:
+        model = Tenant
+        fields = ("id", "name", "status", "config_source", "config")
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [("[1, 2]", "an array"), ('"text"', "a string"), ("3", "a number"), ("true", "a boolean"), ("null", "null")],
+)
+def test_a_model_form_refuses_a_config_that_is_not_an_object(db: None, text: str, kind: str) -> None:
+    form = TenantForm(data={"id": "tn_form", "status": "active", "config_source": "database", "config": text})
+    assert form.errors == {"config": [f"Must be a JSON object, not {kind}."]}
+    assert not Tenant.objects.exists()
+    form = TenantForm(data={"id": "tn_form", "status": "active", "config_source": "database", "config": '{"a": 1}'})
+    assert form.save().config == {"a": 1}
+
+
+@pytest.mark.parametrize(
+    ("value", "text"), [(float("nan"), "NaN"), (float("inf"), "Infinity"), (-float("inf"), "-Infinity")]
+)
+def test_save_config_refuses_a_number_json_cannot_hold(db: None, value: float, text: str) -> None:
+    """It was stored as null: orjson writes NaN and the infinities so."""
+    with pytest.raises(InvalidConfig) as caught:
+        Tenant.objects.save_config("tn_nan", {"limits": {"rate": [1.5, value]}, "note": None})
+    assert str(caught.value) == f"tenant tn_nan: limits.rate[1]: {text} is not a JSON number"
+    assert not Tenant.objects.exists()
+
+
+def test_the_admin_refuses_nan_instead_of_storing_null(admin_client: Any) -> None:
+    Tenant.objects.save_config("tn_nan", {"rate": 1.5}, name="Rates")
+    tenant = Tenant.objects.get(pk="tn_nan")
+    response = admin_client.post(change("tn_nan"), form_data(tenant, '{"rate": NaN, "cap": Infinity}'))
+    assert response.status_code == 200
+    assert "rate: NaN is not a JSON number" in response.content.decode()
+    assert Tenant.objects.get(pk="tn_nan").config == {"rate": 1.5}
+
+
+def test_full_clean_calls_a_tuple_an_array(db: None) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Tenant(id="tn_bad", config=(1, 2)).full_clean()
+    assert caught.value.message_dict == {"config": ["Must be a JSON object, not an array."]}
 
 
 def test_migrations_match_the_models(db: None) -> None:

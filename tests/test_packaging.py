@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from importlib.metadata import metadata, requires
+from pathlib import Path
 
 import django
 from packaging.requirements import Requirement
 
 DIST = "django-tenant-registry"
+REPO = Path(__file__).resolve().parents[1]
 CORE = [r for r in map(Requirement, requires(DIST) or []) if r.marker is None]
 # The first release of each that supports every Django the classifiers name (5.2 and 6.1).
 FLOORS = {"django": ("5.2", "5.1.99"), "django-simple-history": ("3.12", "3.11.99"), "django-redis": ("7.0", "6.99")}
@@ -41,3 +45,16 @@ def test_classifiers_name_the_django_and_python_this_run_uses() -> None:
     assert "{}.{}".format(*django.VERSION[:2]) in djangos
     assert "{}.{}".format(*sys.version_info[:2]) in classified("Programming Language :: Python :: ")
     assert core("django").specifier.contains("6.1.99") and not core("django").specifier.contains("6.2")
+
+
+def test_the_app_loads_on_this_django_without_a_deprecation_warning() -> None:
+    code = "import django; django.setup(); import tenant_registry.admin, tenant_registry.models"
+    done = subprocess.run(
+        [sys.executable, "-W", "error::DeprecationWarning", "-W", "error::PendingDeprecationWarning", "-c", code],
+        cwd=REPO,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "project.test_settings"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (done.returncode, done.stderr) == (0, "")

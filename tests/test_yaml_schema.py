@@ -114,6 +114,58 @@ def test_a_leading_zero_integer_is_refused_with_file_line_and_a_hint(config_dir:
     assert not Tenant.objects.exists()
 
 
+@pytest.mark.parametrize("scalar", ["09", "-0189"])
+def test_a_leading_zero_before_8_or_9_is_refused_as_text_to_yaml_1_1(config_dir: Path, scalar: str) -> None:
+    path = config_dir / "tn_zip.yaml"
+    path.write_text(f"zip: {scalar}\n")
+    with pytest.raises(ConfigFileError) as raised:
+        Tenant.objects.get_config("tn_zip")
+    assert str(raised.value) == (
+        f"{path}:1: {scalar} is ambiguous (YAML 1.1 reads it as text, YAML 1.2 drops the zero): "
+        f"quote it to keep it as text ('{scalar}'), or remove the leading zero"
+    )
+
+
+@pytest.mark.parametrize("scalar", ["18446744073709551616", "-9223372036854775809", "0x10000000000000000"])
+def test_an_integer_beyond_64_bits_is_refused_with_file_line_and_a_hint(config_dir: Path, scalar: str) -> None:
+    path = config_dir / "tn_big.yaml"
+    path.write_text(f"client:\n  name: Big\n  account: {scalar}\n")
+    message = f"{path}:3: {scalar} does not fit in 64 bits, as a config's integers must: quote it to keep it as text"
+    with pytest.raises(ConfigFileError) as raised:
+        Tenant.objects.get_config("tn_big")
+    assert str(raised.value) == message
+    assert command("import_tenants", "-v0", str(path))[1:] == (f"error: {message}\n", 1)
+
+
+@pytest.mark.parametrize("scalar", [".inf", "-.inf", "+.INF", ".NaN"])
+def test_a_non_finite_number_is_refused_with_file_line_and_a_hint(config_dir: Path, scalar: str) -> None:
+    path = config_dir / "tn_inf.yaml"
+    path.write_text(f"client:\n  name: Inf\nlimit: {scalar}\n")
+    message = f"{path}:3: non-finite number {scalar} is not allowed: quote it to keep it as text"
+    with pytest.raises(ConfigFileError) as raised:
+        Tenant.objects.get_config("tn_inf")
+    assert str(raised.value) == message
+    assert command("import_tenants", "-v0", str(path))[1:] == (f"error: {message}\n", 1)
+
+
+def test_the_largest_64_bit_integers_and_a_merge_sign_as_a_value_are_read(config_dir: Path) -> None:
+    (config_dir / "tn_edge.yaml").write_text(
+        "base: &b {x: 1}\nmerged:\n  <<: *b\n  y: 2\nsign: <<\nlist: [<<]\n"
+        "top: 18446744073709551615\nbottom: -9223372036854775808\n"
+    )
+    config = Tenant.objects.get_config("tn_edge")
+    assert config is not None
+    config.pop("_meta")
+    assert config == {
+        "base": {"x": 1},
+        "merged": {"x": 1, "y": 2},
+        "sign": "<<",
+        "list": ["<<"],
+        "top": 2**64 - 1,
+        "bottom": -(2**63),
+    }
+
+
 def test_an_import_stores_the_strings_as_written(tmp_path: Path) -> None:
     (tmp_path / "tn_types.yaml").write_text(TYPED)
     assert command("import_tenants", "-v0", str(tmp_path))[2] == 0
@@ -150,9 +202,9 @@ def test_export_quotes_every_string_a_yaml_1_1_or_1_2_reader_would_retype(tmp_pa
     Tenant.objects.save_config("tn_quoted", config, name="Quoted")
     out, err, code = command("export_tenants", "tn_quoted")
     assert (err, code) == ("", 0)
-    assert "  k0: 'NO'\n  k1: 'on'\n" in out
+    assert "  k0: 'NO'\n  k1: 'on'\n  k2: 'Off'\n  k3: 'y'\n" in out  # y is a boolean to the YAML 1.1 spec
     assert "  k5: '10:30'\n  k6: '012345'\n  k7: '0o17'\n" in out
-    assert "\n'on': plain text\nn: 7\n" in out
+    assert "\n'on': plain text\n'n': 7\n" in out
     read_by_yaml_1_1 = yaml.safe_load(out)
     read_by_yaml_1_1.pop("_meta")
     assert read_by_yaml_1_1 == config

@@ -22,7 +22,7 @@ from .. import conf
 from ..exceptions import InterpolationError, InvalidConfig
 from ..ids import env_prefix
 from . import MEMO_CHARS
-from .environ import environ
+from .environ import Lookup, Reads, environ
 from .interpolation import expression_paths, interpolate_string, parse, variables
 from .secrets import KeyPath, dotted
 
@@ -189,24 +189,18 @@ def unresolvable_in(tenant_id: str, expressions: Iterable[tuple[KeyPath, str]]) 
     return problems
 
 
-class TenantEnviron(Mapping[str, str]):
+class TenantEnviron(Lookup):
     """The environment as a database tenant's config sees it: variables it may not read are unset."""
 
-    def __init__(self, tenant_id: str) -> None:
+    def __init__(self, tenant_id: str, reads: Reads | None = None) -> None:
+        super().__init__(reads)
         self.tenant_id = tenant_id
-        self._get = environ.getter()
 
     def get(self, name: str, default: str | None = None) -> str | None:  # type: ignore[override]
         if not allowed(self.tenant_id, name):
             return default
         value = self._get(name)
         return default if value is None else value
-
-    def __getitem__(self, name: str) -> str:
-        value = self.get(name)
-        if value is None:
-            raise KeyError(name)
-        return value
 
     def __iter__(self) -> Iterator[str]:
         return (name for name in environ if allowed(self.tenant_id, name))

@@ -9,6 +9,7 @@ from typing import Any
 
 from .. import conf
 from ..ids import env_prefix
+from .environ import Reads
 from .environ import environ as live_environ
 from .interpolation import is_pure_reference, reference_name
 from .secret_keys import secret_test
@@ -103,15 +104,16 @@ def env_lookup(tenant_id: str, variable: str, environ: Mapping[str, str] | None 
     return None, "missing"
 
 
-def fill_from_env(tenant_id: str, config: dict[str, Any]) -> dict[str, str]:
+def fill_from_env(tenant_id: str, config: dict[str, Any], reads: Reads | None = None) -> dict[str, str]:
     """Fill SECRET_ENV paths whose section exists and whose value is absent or empty, in place.
 
     Returns where each known secret path came from: "config", "tenant", "global" or "missing".
     Runs on every read, so the paths are split once per SECRET_ENV and the lookups are inlined.
+    ``reads`` records the environment lookups (:meth:`Environ.unchanged`).
     """
     sources: dict[str, str] = {}
     own = _prefix(tenant_id)
-    get = live_environ.getter()
+    get = live_environ.getter(reads)
     for dotted_path, parents, leaf, variable in _targets(conf.get("SECRET_ENV")):
         section: Any = config
         for step in parents:

@@ -25,10 +25,11 @@ _BaseDumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumpe
 
 class PortableDumper(_BaseDumper):  # type: ignore[misc,valid-type]
     """Quotes every string that a YAML 1.1 or a YAML 1.2 core reader would read as something else
-    ("NO", "on", "10:30", "012345", "0o17", "1e3", "2024-01-01"), so exports mean the same everywhere."""
+    ("NO", "on", "y", "10:30", "012345", "0o17", "1e3", "2024-01-01"), so exports mean the same everywhere."""
 
 
-for _tag, _pattern, _first in CORE_RESOLVERS:  # added to (a copy of) the YAML 1.1 table: the union
+# Added to (a copy of) PyYAML's YAML 1.1 table: the union, with the y/n booleans of the 1.1 spec PyYAML leaves out.
+for _tag, _pattern, _first in (*CORE_RESOLVERS, ("bool", r"^(?:y|Y|n|N)$", list("yYnN"))):
     PortableDumper.add_implicit_resolver(f"tag:yaml.org,2002:{_tag}", re.compile(_pattern), _first)
 
 

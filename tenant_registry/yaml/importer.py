@@ -65,7 +65,7 @@ def plan(
     for done, path in enumerate(files, 1):
         try:
             item = _plan_file(path, stored, only_new, references)
-            if item.action != "skipped" and not item.keeps_config:
+            if item.action != "skipped":  # a row that keeps its config is served from this file
                 where = f"{path}: tenant {item.tenant_id}"
                 result.warnings += [
                     f"{where}: {p} (get_config fails until it is set)"

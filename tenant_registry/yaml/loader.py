@@ -28,6 +28,7 @@ CORE_RESOLVERS: tuple[tuple[str, str, list[str]], ...] = (
     ("merge", r"^(?:<<)$", ["<"]),
 )
 _LEADING_ZERO = re.compile(r"[-+]?0[0-9]+")
+_INT_MIN, _INT_MAX = -(2**63), 2**64 - 1  # what the config's JSON encoder (orjson) holds
 _STR = "tag:yaml.org,2002:str"
 
 
@@ -74,22 +75,26 @@ class TenantLoader(_BaseLoader):  # type: ignore[misc,valid-type]
     def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
         text = str(self.construct_scalar(node))
         if _LEADING_ZERO.fullmatch(text):
+            reading = "as text" if set(text) & {"8", "9"} else "as an octal number"
             raise _marked(
                 node,
-                f"{text} is ambiguous (YAML 1.1 reads it as an octal number, YAML 1.2 drops the zero): "
+                f"{text} is ambiguous (YAML 1.1 reads it {reading}, YAML 1.2 drops the zero): "
                 f"quote it to keep it as text ('{text}'), or remove the leading zero",
             )
         try:
-            if text.startswith(("0o", "0x")):
-                return int(text[2:], 8 if text[1] == "o" else 16)
-            return int(text)
+            value = int(text[2:], 8 if text[1] == "o" else 16) if text.startswith(("0o", "0x")) else int(text)
         except ValueError:
             raise _marked(node, f"{text!r} is not an integer") from None
+        if not _INT_MIN <= value <= _INT_MAX:
+            raise _marked(
+                node, f"{text} does not fit in 64 bits, as a config's integers must: quote it to keep it as text"
+            )
+        return value
 
     def construct_yaml_float(self, node: yaml.ScalarNode) -> float:
         value: float = super().construct_yaml_float(node)
         if not math.isfinite(value):
-            raise _marked(node, f"non-finite number {node.value!r} is not allowed")
+            raise _marked(node, f"non-finite number {node.value} is not allowed: quote it to keep it as text")
         return value
 
 
@@ -170,6 +175,8 @@ for _tag, _pattern, _first in CORE_RESOLVERS:
     TenantLoader.add_implicit_resolver(f"tag:yaml.org,2002:{_tag}", re.compile(_pattern), _first)
 TenantLoader.add_constructor("tag:yaml.org,2002:int", TenantLoader.construct_yaml_int)
 TenantLoader.add_constructor("tag:yaml.org,2002:float", TenantLoader.construct_yaml_float)
+# "<<" is a merge only as a key (flatten_mapping); as a value it is the text, as in YAML 1.2.
+TenantLoader.add_constructor("tag:yaml.org,2002:merge", TenantLoader.construct_yaml_str)
 for _tag, _what in (
     ("timestamp", "dates"),
     ("binary", "binary values"),

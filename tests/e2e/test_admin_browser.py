@@ -81,6 +81,22 @@ def test_a_json_error_is_marked_on_its_line_and_the_text_kept(live_server, login
     assert Tenant.objects.get(pk="tn_kruger").version == 1
 
 
+def test_an_error_only_the_server_finds_stays_marked_until_the_text_changes(live_server, login, admin_user, tenant):
+    page = login("ops")
+    page.goto(change_url(live_server, "tn_kruger"))
+    typed = '{\n  "deep":\n    ' + '{"a": ' * 40 + "1" + "}" * 40 + "\n}"  # valid JSON, too deep to store
+    set_editor(page, typed)
+    page.click("input[name=_save]")
+    expect(page.locator(".field-config .errorlist")).to_contain_text("nesting is deeper than 32 levels at line 3")
+    editor = page.locator(".tr-editor")
+    expect(editor).to_have_attribute("data-error-line", "3")
+    page.wait_for_timeout(1200)  # past the browser's own JSON linter, which finds nothing wrong
+    expect(editor.locator(".cm-lintRange-error")).to_have_count(1)
+    editor.locator(".cm-content").click()
+    page.keyboard.type(" ")
+    expect(editor.locator(".cm-lintRange-error")).to_have_count(0)
+
+
 def test_a_literal_secret_is_refused_and_the_text_kept(live_server, login, admin_user, tenant):
     page = login("ops")
     page.goto(change_url(live_server, "tn_kruger"))

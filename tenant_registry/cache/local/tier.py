@@ -27,6 +27,17 @@ from time import monotonic
 from ..guard import Clock, Guard
 
 
+class Kept:
+    """An entry of the tier: its bytes, when it expires, and what the read path last made of it."""
+
+    __slots__ = ("answer", "expires", "raw")
+
+    def __init__(self, raw: bytes, expires: float) -> None:
+        self.raw = raw
+        self.expires = expires
+        self.answer: object = None
+
+
 class LocalCache:
     def __init__(self, max_entries: int, clock: Clock) -> None:
         self.max_entries = max(1, int(max_entries))
@@ -34,7 +45,7 @@ class LocalCache:
         self.live = False
         self.fresh_until = 0.0
         self.epoch: str | None = None
-        self._entries: OrderedDict[str, tuple[bytes, float]] = OrderedDict()
+        self._entries: OrderedDict[str, Kept] = OrderedDict()
         self._hints: OrderedDict[str, str] = OrderedDict()  # tenant -> its token since its entry was removed
         self._lock = threading.Lock()
         self._closed = False
@@ -54,27 +65,31 @@ class LocalCache:
         self.fresh_until = max(self.fresh_until, sent + lease)
 
     def get(self, tenant_id: str) -> bytes | None:
+        kept = self.kept(tenant_id)
+        return None if kept is None else kept.raw
+
+    def kept(self, tenant_id: str) -> Kept | None:
         now = monotonic()
         if not self.live or now >= self.fresh_until:
             return None
         hit = self._entries.get(tenant_id)
         if hit is None:
             return None
-        if hit[1] < now:
+        if hit.expires < now:
             self.discard([tenant_id])
             return None
         try:  # noqa: SIM105 - cheaper than suppress() on the hottest path
             self._entries.move_to_end(tenant_id)
         except KeyError:  # dropped by an invalidation just now; the bytes were current when read
             pass
-        return hit[0]
+        return hit
 
     def put(self, tenant_id: str, raw: bytes, seen: int, ttl: float) -> bool:
         """Insert unless the tier is not live or the clock moved since ``seen`` was read."""
         with self._lock:
             if not self.live or seen != self.clock.now:
                 return False
-            self._entries[tenant_id] = (raw, monotonic() + ttl)
+            self._entries[tenant_id] = Kept(raw, monotonic() + ttl)
             self._entries.move_to_end(tenant_id)
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
