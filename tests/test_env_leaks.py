@@ -146,3 +146,14 @@ def test_no_credential_of_a_demo_tenant_can_be_borrowed_by_another(db):
                 Tenant.objects.save_config("tn_other", {"infrastructure": {"openai": {"api_key": reference}}})
             borrowed.append(reference)
     assert borrowed == ["${TN_D4E5F6_OPENAI_API_KEY}"]  # the demo's one credential reference, tried
+
+
+def test_loaddata_cannot_create_a_tenant_another_reads_either(db, tmp_path):
+    Tenant.objects.save_config("tn_a", {"prompts": {"x": "${TN_A_B_OPENAI_API_KEY}"}})
+    row = {"name": "", "status": "active", "config_source": "database", "version": 1, "config": {}}
+    stamps = {"created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"}
+    fixture = tmp_path / "tenants.json"
+    fixture.write_text(json.dumps([{"model": "tenant_registry.tenant", "pk": "tn_a-b", "fields": {**row, **stamps}}]))
+    with pytest.raises(InvalidConfig, match="tenant tn_a-b: its environment prefix TN_A_B_ would give tenant tn_a"):
+        call_command("loaddata", str(fixture), verbosity=0)
+    assert not Tenant.objects.filter(pk="tn_a-b").exists()
