@@ -77,8 +77,9 @@ else:
     }
 
 # What the database tenants of configs/ read besides their own TN_..._ variables and SECRET_ENV's.
+# ENV_ALLOW grants a variable to every database tenant: a tenant's own credential goes under its prefix.
 TENANT_REGISTRY: dict[str, object] = {
-    "ENV_ALLOW": {"OPENAI_KEY_CAPECOAST": "masked", "ESCALATION_NUMBER": "public"},
+    "ENV_ALLOW": {"ESCALATION_NUMBER": "public"},
 }
 
 AUTH_PASSWORD_VALIDATORS: list[dict[str, str]] = []

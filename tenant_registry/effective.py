@@ -40,13 +40,17 @@ def effective(model: type[Model], tenant_id: str) -> Effective:
     if resolved is None:
         return Effective(tenant_id, None)
     stored = stored_config(model, tenant_id)
-    return Effective(tenant_id, masked(tenant_id, resolved, stored), sources(tenant_id, stored, resolved))
+    from_env = _from_env(tenant_id, resolved, stored)
+    return Effective(tenant_id, mask_secrets(resolved, from_env), sources(tenant_id, stored, resolved, from_env))
 
 
 def masked(tenant_id: str, resolved: dict[str, Any], stored: dict[str, Any]) -> dict[str, Any]:
     """``resolved`` as operators see it: secrets and every value taken from the environment masked."""
-    source = resolved.get("_meta", {}).get("source", "database")
-    return mask_secrets(resolved, env_value_paths(tenant_id, stored, source))
+    return mask_secrets(resolved, _from_env(tenant_id, resolved, stored))
+
+
+def _from_env(tenant_id: str, resolved: dict[str, Any], stored: dict[str, Any]) -> dict[KeyPath, bool]:
+    return env_value_paths(tenant_id, stored, resolved.get("_meta", {}).get("source", "database"))
 
 
 def stored_config(model: type[Model], tenant_id: str) -> dict[str, Any]:
@@ -56,35 +60,47 @@ def stored_config(model: type[Model], tenant_id: str) -> dict[str, Any]:
     return found["c"] if found is not None else {}
 
 
-def sources(tenant_id: str, stored: dict[str, Any], resolved: dict[str, Any]) -> list[SecretSource]:
+def sources(
+    tenant_id: str, stored: dict[str, Any], resolved: dict[str, Any], from_env: dict[KeyPath, bool] | None = None
+) -> list[SecretSource]:
+    """Each secret's masked value and origin; ``from_env`` (see :func:`env_value_paths`) says which
+    took a short value from the environment."""
+    short = {path for path, hidden in (from_env or {}).items() if hidden}
     env_paths: dict[KeyPath, str] = {tuple(p.split(".")): var for p, var in conf.get("SECRET_ENV").items()}
     paths = dict.fromkeys(path for path, _ in secret_scalars(resolved))
     paths.update(dict.fromkeys(p for p in env_paths if isinstance(_at(resolved, p[:-1]), dict)))
     database = resolved.get("_meta", {}).get("source", "database") == "database"
     return [
-        _source(tenant_id, path, _at(stored, path), _at(resolved, path), env_paths.get(path), database)
+        _source(
+            tenant_id,
+            path,
+            _at(stored, path),
+            mask_value(_at(resolved, path), path in short),
+            env_paths.get(path),
+            database,
+        )
         for path in paths
     ]
 
 
 def _source(
-    tenant_id: str, path: KeyPath, stored: Any, value: Any, env_variable: str | None, database: bool
+    tenant_id: str, path: KeyPath, stored: Any, shown: str, env_variable: str | None, database: bool
 ) -> SecretSource:
     """Mirrors entry.resolve: a ``${VAR}`` reference first, then SECRET_ENV's tenant and global variables."""
     reference = reference_name(stored)
     readable = reference is not None and (not database or env_access.allowed(tenant_id, reference))
     if reference is not None and readable and os.environ.get(reference):
-        return SecretSource(dotted(path), mask_value(value), "referenced variable", reference)
+        return SecretSource(dotted(path), shown, "referenced variable", reference)
     tried = [] if reference is None else [reference]
     if env_variable is not None and (reference is not None or stored in (None, "")):
         _, where = env_lookup(tenant_id, env_variable)
         if where != "missing":
             variable = env_prefix(tenant_id) + env_variable if where == "tenant" else env_variable
-            return SecretSource(dotted(path), mask_value(value), LABELS[where], variable)
+            return SecretSource(dotted(path), shown, LABELS[where], variable)
         tried += [env_prefix(tenant_id) + env_variable, env_variable]
     if tried:
-        return SecretSource(dotted(path), mask_value(value), "missing", " or ".join(dict.fromkeys(tried)))
-    return SecretSource(dotted(path), mask_value(value), "config")
+        return SecretSource(dotted(path), shown, "missing", " or ".join(dict.fromkeys(tried)))
+    return SecretSource(dotted(path), shown, "config")
 
 
 def _at(doc: Any, path: KeyPath) -> Any:

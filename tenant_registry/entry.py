@@ -15,13 +15,14 @@ from typing import Any, NamedTuple, Protocol
 import orjson
 
 from . import conf
-from .documents import env_access, scan, secrets
+from .documents import MEMO_CHARS, env_access, scan, secrets
 from .documents.environ import Lookup, Reads, environ
 from .documents.interpolation import expression_paths, interpolate_at
 from .exceptions import InterpolationError
 
 logger = logging.getLogger("tenant_registry")
 _warned: set[tuple[str, str]] = set()
+WARNED = 8192  # (tenant or file, variable) warned about, kept per process
 SOURCES = ("database", "yaml", "missing")
 
 
@@ -133,9 +134,12 @@ def answer(kept: Holder, resolve: Callable[[dict[str, Any], Reads], dict[str, An
 
 def _warn_unset(where: str | Callable[[], str], name: str, tenant_id: str, database: bool) -> None:
     text = _text(where)
-    if (text, name) in _warned:
+    seen = (text, name[:MEMO_CHARS])
+    if seen in _warned:
         return
-    _warned.add((text, name))
+    if len(_warned) >= WARNED:
+        _warned.clear()
+    _warned.add(seen)
     if database and not env_access.allowed(tenant_id, name):
         logger.warning("%s: variable %s may not be read by this tenant; using an empty string", text, name)
     else:

@@ -73,6 +73,8 @@ class PrettyJSONField(forms.JSONField):
             ) from None
         except RecursionError:
             raise forms.ValidationError("Invalid JSON: nesting is too deep.", code="depth") from None
+        except ValueError as exc:  # an integer Python refuses to read (over 4300 digits)
+            raise forms.ValidationError("Invalid JSON: %(msg)s.", code="number", params={"msg": str(exc)}) from None
 
     def bound_data(self, data: Any, initial: Any) -> Any:
         # Keep the text exactly as typed, also when it parses but fails a later check.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,7 +19,7 @@ from django.db.models.functions import Replace, Upper
 from . import cache, conf, read, revisions
 from .documents import depth, schema
 from .documents.checks import Checked, check
-from .documents.env_access import PrefixOwners, check_expressions
+from .documents.env_access import PrefixOwners, check_expressions, covered_by, covering_prefixes, taken_over
 from .documents.secrets import dotted, walk
 from .exceptions import InvalidConfig, RegistryUnavailable, TenantConflict, YamlOnlyTenant
 from .ids import env_prefix, validate_id
@@ -133,6 +133,31 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
         owners = {prefix + "_": pk for prefix, pk in rows}
         files = _yaml_prefixes(str(tenant_files.config_dir()), _mtime(tenant_files.config_dir()))
         return {**{p: files[p] for p in wanted if p in files}, **owners}
+
+    def check_new_prefixes(self, configs: Mapping[str, dict[str, Any] | None]) -> None:
+        """Refuse to create tenants whose variables a database tenant already references by a prefix
+        of its own: ``tn_a``'s ``${TN_A_B_KEY}``, written while no ``tn_a-b`` existed, would read
+        ``tn_a-b``'s key; ``acme-openai``'s ``${ACME_OPENAI_API_KEY}`` would read the SECRET_ENV key
+        of a new ``acme``. ``configs``: the tenants written together, each with the config it reads
+        from the database (None: it reads its file)."""
+        stored = self.filter(config_source="database").exclude(pk__in=list(configs)).values_list("pk", flat=True)
+        readers = {env_prefix(pk): pk for pk in stored}
+        readers.update({env_prefix(t): t for t, config in configs.items() if config is not None})
+        new = {env_prefix(t): t for t in configs}
+        # (new tenant, reader, whether the reader's prefix covers the new one's)
+        pairs = {(t, readers[p], True) for t in configs for p in covering_prefixes(t) if readers.get(p, t) != t}
+        pairs |= {(new[p], r, False) for rp, r in readers.items() for p in covered_by(rp) if new.get(p, r) != r}
+        wanted = [reader for _, reader, _ in pairs if reader not in configs]
+        documents = {**dict(self.filter(pk__in=wanted).values_list("pk", "config")), **configs}
+        for tenant_id, reader, covering in sorted(pairs):
+            config = documents.get(reader)
+            found = taken_over(tenant_id, config, covering=covering) if isinstance(config, dict) else []
+            if found:
+                raise InvalidConfig(
+                    f"tenant {tenant_id}: its environment prefix {env_prefix(tenant_id)} would give tenant "
+                    f"{reader} this tenant's variables, which {reader} references at {', '.join(found)}; "
+                    f"remove those references from {reader} first"
+                )
 
     def list_tenants(self, include_yaml: bool = True) -> list[str]:
         """Sorted, unique: active database tenants, plus every YAML file's tenant if ``include_yaml``."""

@@ -61,7 +61,11 @@ class Tenant(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.strip_secrets()
-        if not self._state.adding:
+        if self._state.adding:
+            Tenant.objects.check_new_prefixes(
+                {self.pk: self.config if self.config_source == self.Source.DATABASE else None}
+            )
+        else:
             self.version += 1
         super().save(*args, **kwargs)
 

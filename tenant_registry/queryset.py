@@ -55,6 +55,9 @@ class TenantQuerySet(_QuerySet):
         owners = memoised(self.model.objects.prefix_owners)
         for obj in objs:
             obj.strip_secrets(owners)
+        self.model.objects.check_new_prefixes(
+            {obj.pk: obj.config if obj.config_source == "database" else None for obj in objs}
+        )
         ids = [obj.pk for obj in objs]
         self._for_write = True
         with transaction.atomic(using=self.db, savepoint=False):

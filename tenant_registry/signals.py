@@ -13,9 +13,11 @@ from .models import Tenant
 
 @receiver(pre_save, sender=Tenant, dispatch_uid="tenant_registry_raw_save")
 def strip_fixture_secrets(sender: type[Tenant], instance: Tenant, raw: bool, **kwargs: Any) -> None:
-    """``loaddata`` saves raw, past ``Tenant.save()``: secrets are stripped here instead."""
+    """``loaddata`` saves raw, past ``Tenant.save()``: its checks run here instead."""
     if raw:
         instance.strip_secrets()
+        database = instance.config_source == Tenant.Source.DATABASE
+        Tenant.objects.check_new_prefixes({instance.pk: instance.config if database else None})
 
 
 @receiver(post_save, sender=Tenant, dispatch_uid="tenant_registry_saved")

@@ -169,3 +169,20 @@ def test_a_too_deep_config_stored_past_the_checks_is_a_message_on_every_page(adm
     assert '<p class="errornote" role="alert">Recursion limit reached</p>' in response.content.decode()
     assert admin_client.get(changelist()).status_code == 200
     assert admin_client.get(history("tn_acme")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("typed", "error"),
+    [
+        ('{"n": ' + "1" * 5000 + "}", "Invalid JSON: Exceeds the limit (4300 digits) for integer string conversion"),
+        ('{"n": 1e999}', "n: Infinity is not a JSON number"),
+        ('{"n": [NaN]}', "n[0]: NaN is not a JSON number"),
+        ('{"n": -Infinity}', "n: -Infinity is not a JSON number"),
+    ],
+)
+def test_numbers_json_cannot_hold_are_a_field_error_not_a_500_or_a_null(admin_client, acme, typed, error):
+    response = admin_client.post(change("tn_acme"), form_data(acme, typed))
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["config"][0].startswith(error)
+    acme.refresh_from_db()
+    assert acme.config == {"client": {"name": "Acme"}} and acme.version == 1

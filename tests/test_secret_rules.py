@@ -30,6 +30,10 @@ SMUGGLED = "sk-SMUGGLED-0123456789"
         "client.secret",
         "refresh_token",
         "smtp_password_2",
+        "api_keys",
+        "apiKeys",
+        "secrets",
+        "smtp_passwords",
     ],
 )
 def test_every_spelling_of_a_secret_key_is_stripped_on_save(db, key):
@@ -39,7 +43,7 @@ def test_every_spelling_of_a_secret_key_is_stripped_on_save(db, key):
 
 
 @pytest.mark.parametrize(
-    "key", ["max_tokens", "token_count", "password_min_length", "api_key_id", "tokenizer", "secretary"]
+    "key", ["max_tokens", "token_count", "password_min_length", "api_key_id", "tokenizer", "secretary", "keys"]
 )
 def test_names_that_only_contain_a_secret_word_are_kept(db, key):
     tenant = Tenant.objects.save_config("tn_a1b2c3", {"llm": {key: 1024}})

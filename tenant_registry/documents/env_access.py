@@ -21,6 +21,7 @@ from typing import Any
 from .. import conf
 from ..exceptions import InterpolationError, InvalidConfig
 from ..ids import env_prefix
+from . import MEMO_CHARS
 from .environ import Lookup, Reads, environ
 from .interpolation import expression_paths, interpolate_string, parse, variables
 from .secrets import KeyPath, dotted
@@ -52,13 +53,15 @@ def allowed(tenant_id: str, name: str) -> bool:
     answers = _answers[1]
     found = answers.get((tenant_id, name))
     if found is None:
-        if len(answers) >= MEMO:
-            answers.clear()
-        found = answers[(tenant_id, name)] = (
+        found = (
             name.startswith(_prefix(tenant_id))
             or name in settings["SECRET_ENV"].values()
             or _rules(settings["ENV_ALLOW"]).allowed(name)
         )
+        if len(name) <= MEMO_CHARS:
+            if len(answers) >= MEMO:
+                answers.clear()
+            answers[(tenant_id, name)] = found
     return found
 
 
@@ -73,6 +76,37 @@ def is_public(name: str) -> bool:
 def candidate_prefixes(name: str) -> list[str]:
     """Every ``X_`` prefix of a variable name that a tenant id could map to."""
     return [name[: index + 1] for index, char in enumerate(name) if char == "_" and index > 0]
+
+
+def covering_prefixes(tenant_id: str) -> list[str]:
+    """The prefixes shorter than the tenant's own that cover its variables (``TN_`` and ``TN_A_`` of
+    ``tn_a-b``'s ``TN_A_B_``): a tenant owning one reads, by its own-prefix rule, this one's variables."""
+    return covered_by(_prefix(tenant_id))
+
+
+def covered_by(prefix: str) -> list[str]:
+    """The shorter prefixes that cover ``prefix``."""
+    return candidate_prefixes(prefix)[:-1]
+
+
+def taken_over(tenant_id: str, config: Any, *, covering: bool) -> list[str]:
+    """``<key path> (${VAR})`` of the references of ``config``, another tenant's, to ``tenant_id``'s
+    variables: any under its prefix when ``config``'s tenant has a prefix covering it, else (a
+    tenant with a longer prefix) its SECRET_ENV ones."""
+    own = _prefix(tenant_id)
+    secret_env = {own + variable for variable in conf.get("SECRET_ENV").values()}
+    found: list[str] = []
+    for path, value in _expressions(config):
+        try:
+            names = dict.fromkeys(variables(parse(value)))
+        except InterpolationError:
+            continue
+        found += [
+            f"{dotted(path)} (${{{name}}})"
+            for name in names
+            if (name.startswith(own) if covering else name in secret_env)
+        ]
+    return found
 
 
 def reference_problems(tenant_id: str, config: Any, owners: PrefixOwners) -> list[str]:
@@ -128,9 +162,11 @@ def _refusal(tenant_id: str, name: str, owners: PrefixOwners) -> str | None:
             f"is not an allowed variable for tenant {tenant_id} "
             f"(use {own}*, a SECRET_ENV variable, or list it in TENANT_REGISTRY['ENV_ALLOW'])"
         )
-    # A tenant's own prefix covers its variables, not those of a tenant with a longer prefix inside it.
+    # A tenant's own prefix covers its variables, not those of a tenant with a longer prefix inside it,
+    # nor the SECRET_ENV variables of a tenant with a shorter one (ACME_ + OPENAI_API_KEY).
+    secret_env = conf.get("SECRET_ENV").values()
     for prefix, owner in owners(candidate_prefixes(name)).items():
-        if owner != tenant_id and (len(prefix) > len(own) or not mine):
+        if owner != tenant_id and (len(prefix) > len(own) or not mine or name[len(prefix) :] in secret_env):
             return f"belongs to tenant {owner} (another tenant's variables are never readable)"
     return None
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Mapping
 
+from . import MEMO_CHARS
+
 Reads = list[tuple[object, object]]  # (the environment's key, the value object found or None) per lookup
 _UNTRACKED = object()  # recorded when the environment is not the usual dict: never unchanged
 
@@ -24,7 +26,7 @@ class Environ(Mapping[str, str]):
             return os.environ.get(name, default)
         key = _keys.get(name)
         if key is None:
-            key = _keys[name] = os.environ.encodekey(name)
+            key = _encoded(name)
         value = data.get(key)
         return default if value is None else os.environ.decodevalue(value)
 
@@ -36,12 +38,12 @@ class Environ(Mapping[str, str]):
             if reads is not None:
                 reads.append((_UNTRACKED, _UNTRACKED))
             return os.environ.get
-        keys, encode, decode = _keys, os.environ.encodekey, os.environ.decodevalue
+        keys, decode = _keys, os.environ.decodevalue
 
         def get(name: str) -> str | None:
             key = keys.get(name)
             if key is None:
-                key = keys[name] = encode(name)
+                key = _encoded(name)
             value = data.get(key)
             if reads is not None:
                 reads.append((key, value))
@@ -92,6 +94,19 @@ class Lookup(Mapping[str, str]):
 
     def __len__(self) -> int:
         return len(os.environ)
+
+
+def _encoded(name: str) -> object:
+    """The environment's key for ``name``, kept for short names, at most KEYS of them."""
+    key = os.environ.encodekey(name)
+    if len(name) <= MEMO_CHARS:
+        if len(_keys) >= KEYS:
+            _keys.clear()
+        _keys[name] = key
+    return key
+
+
+KEYS = 8192
 
 
 _data: object = os.environ.__dict__.get("_data") if isinstance(os.environ.__dict__.get("_data"), dict) else ()

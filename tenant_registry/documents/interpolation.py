@@ -5,7 +5,8 @@ Braced forms behave as in Docker Compose: ``${VAR}``, ``${VAR:-default}``, ``${V
 nested expansions and balanced braces inside the default, message or alternative, and ``$$``
 for a literal ``$``. Unbraced ``$VAR`` is expanded only inside a braced argument; elsewhere it,
 and a ``$`` followed by anything else, is kept as written (so ``$5`` in a prompt is safe).
-Values are substituted as strings after parsing and never re-parsed.
+Values are substituted as strings after parsing and never re-parsed. One departure: the message of
+``${VAR:?message}`` keeps its own references unexpanded, so that an error never carries a value.
 """
 
 from __future__ import annotations
@@ -34,12 +35,22 @@ class Var:
 Template = tuple["str | Var", ...]
 
 
-@lru_cache(maxsize=4096)
 def parse(text: str) -> Template:
     """The parts of ``text``: literal strings and variables; raises InterpolationError if malformed."""
+    return _memoised(text) if len(text) <= LONG_TEXT else _memoised_long(text)
+
+
+def _parse_all(text: str) -> Template:
     parts, end = _parse(text, 0, nested=False)
     assert end == len(text)
     return parts
+
+
+# Every read parses its values again, so all are memoised; long ones apart, in few places, so that
+# distinct megabyte-long values (an editor's many saves) cannot fill a worker's memory.
+LONG_TEXT = 16384
+_memoised = lru_cache(maxsize=4096)(_parse_all)  # at most 64 M characters
+_memoised_long = lru_cache(maxsize=32)(_parse_all)
 
 
 def _parse(text: str, pos: int, *, nested: bool) -> tuple[Template, int]:
@@ -118,7 +129,8 @@ def _variable(var: Var, env: Mapping[str, str], on_missing: OnMissing | None, us
     if var.op in (":-", "-") and empty:
         return evaluate(var.arg, env, on_missing, used)
     if var.op in (":?", "?") and empty:
-        message = evaluate(var.arg, env, on_missing, used)
+        # The message's own references stay unexpanded: an error is shown where values are masked.
+        message = source(var.arg)
         raise InterpolationError(
             f"required variable {var.name} is missing a value" + (f": {message}" if message else "")
         )
@@ -129,6 +141,13 @@ def _variable(var: Var, env: Mapping[str, str], on_missing: OnMissing | None, us
     if used is not None and current:
         used.append(var.name)
     return current
+
+
+def source(template: Template) -> str:
+    """``template`` as text with its references unexpanded (``${VAR}``), for messages."""
+    return "".join(
+        part if isinstance(part, str) else f"${{{part.name}{part.op or ''}{source(part.arg)}}}" for part in template
+    )
 
 
 def interpolate_string(

@@ -16,17 +16,18 @@ from .secrets import KeyPath, walk
 SHOWN_FROM = 16  # shorter values show only "set": a prefix and suffix would reveal too much of them
 
 
-def mask_value(value: object) -> str:
-    """``sk-…9f2c`` for a long value, "set" for a short one, "missing" for an empty one."""
+def mask_value(value: object, short: bool = False) -> str:
+    """``sk-…9f2c`` for a long value, "set" for a short one (or one ``short`` says holds a short
+    value: see :func:`env_value_paths`), "missing" for an empty one."""
     text = "" if value is None else str(value)
     if not text:
         return "missing"
-    if len(text) < SHOWN_FROM:
+    if short or len(text) < SHOWN_FROM:
         return "set"
     return f"{text[:3]}…{text[-4:]}"
 
 
-def mask_secrets(config: dict[str, Any], from_env: Iterable[KeyPath] = ()) -> dict[str, Any]:
+def mask_secrets(config: dict[str, Any], from_env: Mapping[KeyPath, bool] | Iterable[KeyPath] = ()) -> dict[str, Any]:
     """A copy with every value under a secret key, at every SECRET_ENV path and at ``from_env``
     (see :func:`env_value_paths`) masked.
 
@@ -34,15 +35,18 @@ def mask_secrets(config: dict[str, Any], from_env: Iterable[KeyPath] = ()) -> di
     """
     env_paths: set[KeyPath] = {tuple(path.split(".")) for path in conf.get("SECRET_ENV")}
     env_paths.update(from_env)
-    masked: dict[str, Any] = _mask(config, (), False, env_paths)
+    short = {path for path, hidden in from_env.items() if hidden} if isinstance(from_env, Mapping) else set()
+    masked: dict[str, Any] = _mask(config, (), False, env_paths, short)
     return masked
 
 
-def env_value_paths(tenant_id: str, stored: dict[str, Any], source: str) -> set[KeyPath]:
+def env_value_paths(tenant_id: str, stored: dict[str, Any], source: str) -> dict[KeyPath, bool]:
     """Paths of the values that take text from the environment when ``stored`` (a config before
-    interpolation) is resolved, except text from variables that ENV_ALLOW marks public."""
+    interpolation) is resolved, except text from variables that ENV_ALLOW marks public; each with
+    whether a value shorter than SHOWN_FROM went in. Such a value shows only as "set": literal text
+    or a long variable around it would otherwise make the whole long enough to show its ends."""
     env: Mapping[str, str] = env_access.TenantEnviron(tenant_id) if source == "database" else environ
-    found: set[KeyPath] = set()
+    found: dict[KeyPath, bool] = {}
     for path, value, _ in walk(stored):
         if not isinstance(value, str) or "$" not in value:
             continue
@@ -51,21 +55,22 @@ def env_value_paths(tenant_id: str, stored: dict[str, Any], source: str) -> set[
             interpolate_string(value, env, None, used)
         except InterpolationError:
             continue
-        if any(not env_access.is_public(name) for name in used):
-            found.add(path)
+        masked = [name for name in used if not env_access.is_public(name)]
+        if masked:
+            found[path] = any(len(env.get(name) or "") < SHOWN_FROM for name in masked)
     return found
 
 
-def _mask(doc: Any, path: KeyPath, secret: bool, env_paths: set[KeyPath]) -> Any:
+def _mask(doc: Any, path: KeyPath, secret: bool, env_paths: set[KeyPath], short: set[KeyPath]) -> Any:
     if isinstance(doc, dict):
         return {
-            key: _mask(value, (*path, key), secret or is_secret_key(key) or (*path, key) in env_paths, env_paths)
+            key: _mask(value, (*path, key), secret or is_secret_key(key) or (*path, key) in env_paths, env_paths, short)
             for key, value in doc.items()
         }
     if isinstance(doc, list):
-        return [_mask(value, (*path, index), secret, env_paths) for index, value in enumerate(doc)]
+        return [_mask(value, (*path, index), secret, env_paths, short) for index, value in enumerate(doc)]
     if path in env_paths and isinstance(doc, str) and not secret:
-        return mask_value(doc)
+        return mask_value(doc, path in short)
     if not secret or isinstance(doc, bool) or doc is None or reference_name(doc) is not None:
         return doc
-    return mask_value(doc)
+    return mask_value(doc, path in short)

@@ -5,7 +5,8 @@ camelCase and letter/digit boundaries split, case folded, and every run of other
 (``-``, ``_``, ``.``, spaces) taken as a word break. ``apiKey``, ``API-KEY``, ``" api_key "`` and
 the full-width form of ``API_KEY`` all become the words ``api key``. The key is secret when the words
 of a SECRET_KEYS name occur in it (in order, together, or run together as one word such as
-``apikey``) and every word after them is a qualifier (``key``, ``access``, ``value``) or a number:
+``apikey``), the last one perhaps plural (``api_keys``, ``secrets``; not ``tokens``, which configs
+count), and every word after them is a qualifier (``key``, ``access``, ``value``) or a number:
 ``smtp_password``, ``secret_key``, ``aws_secret_access_key``, ``api_key_2``, ``apikey`` are
 secret; ``token_count``, ``max_tokens``, ``password_min_length``, ``api_key_id`` are not.
 """
@@ -18,8 +19,10 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from .. import conf
+from . import MEMO_CHARS
 
 QUALIFIERS = frozenset({"key", "access", "value"})
+COUNTED = frozenset({"token"})  # words whose plural counts rather than holds (``max_tokens``)
 _BOUNDARY = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
 _BREAK = re.compile(r"[\W_]+")
 
@@ -39,10 +42,16 @@ def secret_test() -> Callable[[str], bool]:
     return lambda key: _is_secret(key, secret_keys)
 
 
-@lru_cache(maxsize=8192)
 def _is_secret(key: str, secret_keys: frozenset[str]) -> bool:
+    return _memoised(key, secret_keys) if len(key) <= MEMO_CHARS else _judge(key, secret_keys)
+
+
+def _judge(key: str, secret_keys: frozenset[str]) -> bool:
     found = words(key)
     return any(_matches(found, name) for name in _names(secret_keys))
+
+
+_memoised = lru_cache(maxsize=8192)(_judge)
 
 
 @lru_cache(maxsize=8)
@@ -52,10 +61,11 @@ def _names(secret_keys: frozenset[str]) -> tuple[tuple[str, ...], ...]:
 
 def _matches(found: tuple[str, ...], name: tuple[str, ...]) -> bool:
     joined = "".join(name)
+    plural = (*name[:-1], name[-1] + "s") if name[-1] not in COUNTED else name
     for start in range(len(found)):
-        if found[start : start + len(name)] == name:
+        if found[start : start + len(name)] in (name, plural):
             rest = found[start + len(name) :]
-        elif found[start] == joined:
+        elif found[start] in (joined, "".join(plural)):
             rest = found[start + 1 :]
         else:
             continue
@@ -95,6 +105,8 @@ class Rule:
     def is_secret(self, key: str) -> bool:
         found = self._memo.get(key)
         if found is None:
+            if len(key) > MEMO_CHARS:
+                return _judge(key, self.secret_keys)
             if len(self._memo) >= self.MEMO:
                 self._memo.clear()
             found = self._memo[key] = _is_secret(key, self.secret_keys)

@@ -17,7 +17,7 @@ from .. import conf, revisions
 from ..documents import schema, secrets
 from ..documents.env_access import PrefixOwners, check_expressions, memoised, unresolvable_in
 from ..exceptions import ConfigFileError, InvalidTenantId
-from ..ids import env_prefix, validate_id
+from ..ids import ID_RE, env_prefix, validate_id
 from ..managers import STATUSES, storable
 from ..models import Tenant
 from . import tenant_files
@@ -61,7 +61,7 @@ def plan(
     files = files_to_import(paths)
     stored = stored_tenants(() if only_new else {path.stem for path in files})
     owners = _PrefixOwners(stored)
-    references = memoised(Tenant.objects.prefix_owners)
+    references = memoised(_with_files(files, Tenant.objects.prefix_owners))
     for done, path in enumerate(files, 1):
         try:
             item = _plan_file(path, stored, only_new, references)
@@ -83,6 +83,17 @@ def plan(
         seen = {path.stem for path in files}
         result.prune = sorted(t for t, row in stored.items() if row.status == "active" and t not in seen)
     return result
+
+
+def _with_files(files: Sequence[Path], owners: PrefixOwners) -> PrefixOwners:
+    """``owners``, and the tenants of the files being imported: a file may not read the variables of
+    a tenant that the same import creates."""
+    batch = {env_prefix(path.stem): path.stem for path in files if ID_RE.fullmatch(path.stem)}
+
+    def ask(prefixes: Collection[str]) -> dict[str, str]:
+        return {**{p: batch[p] for p in prefixes if p in batch}, **owners(prefixes)}
+
+    return ask
 
 
 class _PrefixOwners:
