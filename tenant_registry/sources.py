@@ -7,12 +7,10 @@ from typing import Any, NamedTuple
 
 import orjson
 from django.db import InterfaceError, OperationalError, connections
-from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Model
 
-from . import entry
+from . import entry, rows
 from .exceptions import ConfigFileError, RegistryUnavailable
-from .ids import validate_id
 from .yaml import tenant_files
 
 MISSING = "missing"
@@ -58,15 +56,10 @@ def _select(model: type[Model], tenant_id: str, using: str) -> tuple[str, str, A
     """The row, read once more on a fresh connection when the open one turns out dead (a
     terminated backend, a restarted server); never inside a transaction."""
     connection = connections[using]
-    # The id, validated, is written into the statement: the parameter's adaptation costs more
-    # than the rest of the client's work, and a client-side-binding cursor inlines it anyway.
-    sql = f"{_statement(connection, model._meta.db_table)}'{validate_id(tenant_id)}'"
     for attempt in (1, 2):
         was_open = connection.connection is not None
         try:
-            with connection.cursor() as cursor:
-                cursor.execute(sql)
-                row = cursor.fetchone()
+            row = rows.select(connection, model._meta.db_table, tenant_id)
             break
         except (OperationalError, InterfaceError) as exc:
             if not connection.in_atomic_block:
@@ -74,18 +67,3 @@ def _select(model: type[Model], tenant_id: str, using: str) -> tuple[str, str, A
             if attempt == 2 or not was_open or connection.connection is not None:
                 raise RegistryUnavailable(f"tenant {tenant_id}: the database is unavailable ({exc})".strip()) from exc
     return None if row is None else (row[0], row[1], row[2])
-
-
-def _statement(connection: BaseDatabaseWrapper, table: str) -> str:
-    """The SELECT up to the id's literal, made once per database vendor."""
-    key = (connection.vendor, table)
-    found = _statements.get(key)
-    if found is None:
-        config = "config::text" if connection.vendor == "postgresql" else "config"  # text: orjson decodes it faster
-        found = _statements[key] = (
-            f"SELECT status, config_source, {config} FROM {connection.ops.quote_name(table)} WHERE id = "  # noqa: S608
-        )
-    return found
-
-
-_statements: dict[tuple[str, str], str] = {}
