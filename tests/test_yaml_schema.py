@@ -99,8 +99,8 @@ def test_a_leading_zero_integer_is_refused_with_file_line_and_a_hint(config_dir:
     path = config_dir / "tn_zip.yaml"
     path.write_text(f"client:\n  name: Zip\n  zip: {scalar}\n")
     message = (
-        f"{path}:3: {scalar} is ambiguous (YAML 1.1 reads it as an octal number, YAML 1.2 drops the zero): "
-        f"quote it to keep it as text ('{scalar}'), or remove the leading zero"
+        f"{path}:3: a number with a leading zero is ambiguous (YAML 1.1 reads it as an octal number, YAML 1.2 "
+        "drops the zero): quote it to keep it as text, or remove the leading zero"
     )
     with pytest.raises(ConfigFileError) as raised:
         Tenant.objects.get_config("tn_zip")
@@ -121,9 +121,21 @@ def test_a_leading_zero_before_8_or_9_is_refused_as_text_to_yaml_1_1(config_dir:
     with pytest.raises(ConfigFileError) as raised:
         Tenant.objects.get_config("tn_zip")
     assert str(raised.value) == (
-        f"{path}:1: {scalar} is ambiguous (YAML 1.1 reads it as text, YAML 1.2 drops the zero): "
-        f"quote it to keep it as text ('{scalar}'), or remove the leading zero"
+        f"{path}:1: a number with a leading zero is ambiguous (YAML 1.1 reads it as text, YAML 1.2 drops the "
+        "zero): quote it to keep it as text, or remove the leading zero"
     )
+
+
+@pytest.mark.parametrize("pin", ["password: 0734219", "api_key: 18446744073709551616999"])
+def test_a_refused_number_is_not_repeated_in_the_message(config_dir: Path, pin: str) -> None:
+    path = config_dir / "tn_pin.yaml"
+    path.write_text(f"email:\n  smtp:\n    {pin}\n")
+    with pytest.raises(ConfigFileError) as raised:
+        Tenant.objects.get_config("tn_pin")
+    assert str(raised.value).startswith(f"{path}:3: ")
+    assert pin.split()[1] not in str(raised.value)
+    out, err, code = command("import_tenants", str(path))
+    assert code == 1 and pin.split()[1] not in out + err
 
 
 _BEYOND_64_BITS = ("18446744073709551616", "-9223372036854775809", "0x10000000000000000")
@@ -132,7 +144,7 @@ _BEYOND_64_BITS = ("18446744073709551616", "-9223372036854775809", "0x1000000000
 @pytest.mark.parametrize(
     ("scalar", "why"),
     [
-        *((big, "does not fit in 64 bits, as a config's integers must") for big in _BEYOND_64_BITS),
+        *((big, "an integer that does not fit in 64 bits, as a config's must") for big in _BEYOND_64_BITS),
         *((odd, "is not allowed") for odd in (".inf", "-.inf", "+.INF", ".NaN")),
     ],
 )
@@ -141,8 +153,8 @@ def test_a_number_json_cannot_hold_is_refused_with_file_line_and_a_hint(
 ) -> None:
     path = config_dir / "tn_big.yaml"
     path.write_text(f"client:\n  name: Big\n  account: {scalar}\n")
-    what = scalar if why.startswith("does") else f"non-finite number {scalar}"
-    message = f"{path}:3: {what} {why}: quote it to keep it as text"
+    what = why if why.startswith("an ") else f"non-finite number {scalar} {why}"
+    message = f"{path}:3: {what}: quote it to keep it as text"
     with pytest.raises(ConfigFileError) as raised:
         Tenant.objects.get_config("tn_big")
     assert str(raised.value) == message

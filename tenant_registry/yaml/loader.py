@@ -76,10 +76,10 @@ class TenantLoader(_BaseLoader):  # type: ignore[misc,valid-type]
         text = str(self.construct_scalar(node))
         if _LEADING_ZERO.fullmatch(text):
             reading = "as text" if set(text) & {"8", "9"} else "as an octal number"
-            raise _marked(
+            raise _marked(  # the number is not repeated: it may be a PIN under a secret key
                 node,
-                f"{text} is ambiguous (YAML 1.1 reads it {reading}, YAML 1.2 drops the zero): "
-                f"quote it to keep it as text ('{text}'), or remove the leading zero",
+                f"a number with a leading zero is ambiguous (YAML 1.1 reads it {reading}, YAML 1.2 drops the "
+                "zero): quote it to keep it as text, or remove the leading zero",
             )
         try:
             value = int(text[2:], 8 if text[1] == "o" else 16) if text.startswith(("0o", "0x")) else int(text)
@@ -87,7 +87,7 @@ class TenantLoader(_BaseLoader):  # type: ignore[misc,valid-type]
             raise _marked(node, f"{text!r} is not an integer") from None
         if not _INT_MIN <= value <= _INT_MAX:
             raise _marked(
-                node, f"{text} does not fit in 64 bits, as a config's integers must: quote it to keep it as text"
+                node, "an integer that does not fit in 64 bits, as a config's must: quote it to keep it as text"
             )
         return value
 
