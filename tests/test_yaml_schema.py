@@ -62,6 +62,15 @@ def command(*args: Any) -> tuple[str, str, int]:
     return stdout.getvalue(), stderr.getvalue(), code
 
 
+def refused(config_dir: Path, text: str) -> tuple[Path, str]:
+    """A tenant file holding ``text``, and get_config's refusal of it."""
+    path = config_dir / "tn_num.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigFileError) as raised:
+        Tenant.objects.get_config("tn_num")
+    return path, str(raised.value)
+
+
 def test_yaml_reads_scalars_the_yaml_1_2_core_way(config_dir: Path) -> None:
     (config_dir / "tn_types.yaml").write_text(TYPED)
     config = Tenant.objects.get_config("tn_types")
@@ -96,15 +105,11 @@ def test_yaml_reads_scalars_the_yaml_1_2_core_way(config_dir: Path) -> None:
 
 @pytest.mark.parametrize("scalar", ["012345", "-012", "+007", "00"])
 def test_a_leading_zero_integer_is_refused_with_file_line_and_a_hint(config_dir: Path, scalar: str) -> None:
-    path = config_dir / "tn_zip.yaml"
-    path.write_text(f"client:\n  name: Zip\n  zip: {scalar}\n")
-    message = (
+    path, message = refused(config_dir, f"client:\n  name: Zip\n  zip: {scalar}\n")
+    assert message == (
         f"{path}:3: a number with a leading zero is ambiguous (YAML 1.1 reads it as an octal number, YAML 1.2 "
         "drops the zero): quote it to keep it as text, or remove the leading zero"
     )
-    with pytest.raises(ConfigFileError) as raised:
-        Tenant.objects.get_config("tn_zip")
-    assert str(raised.value) == message
     out, err, code = command("import_tenants", str(path))
     assert (out, err, code) == (
         "Imported: 0 created, 0 updated, 0 unchanged, 0 skipped, 1 failed.\n",
@@ -116,11 +121,8 @@ def test_a_leading_zero_integer_is_refused_with_file_line_and_a_hint(config_dir:
 
 @pytest.mark.parametrize("scalar", ["09", "-0189"])
 def test_a_leading_zero_before_8_or_9_is_refused_as_text_to_yaml_1_1(config_dir: Path, scalar: str) -> None:
-    path = config_dir / "tn_zip.yaml"
-    path.write_text(f"zip: {scalar}\n")
-    with pytest.raises(ConfigFileError) as raised:
-        Tenant.objects.get_config("tn_zip")
-    assert str(raised.value) == (
+    path, message = refused(config_dir, f"zip: {scalar}\n")
+    assert message == (
         f"{path}:1: a number with a leading zero is ambiguous (YAML 1.1 reads it as text, YAML 1.2 drops the "
         "zero): quote it to keep it as text, or remove the leading zero"
     )
@@ -128,12 +130,9 @@ def test_a_leading_zero_before_8_or_9_is_refused_as_text_to_yaml_1_1(config_dir:
 
 @pytest.mark.parametrize("pin", ["password: 0734219", "api_key: 18446744073709551616999"])
 def test_a_refused_number_is_not_repeated_in_the_message(config_dir: Path, pin: str) -> None:
-    path = config_dir / "tn_pin.yaml"
-    path.write_text(f"email:\n  smtp:\n    {pin}\n")
-    with pytest.raises(ConfigFileError) as raised:
-        Tenant.objects.get_config("tn_pin")
-    assert str(raised.value).startswith(f"{path}:3: ")
-    assert pin.split()[1] not in str(raised.value)
+    path, message = refused(config_dir, f"email:\n  smtp:\n    {pin}\n")
+    assert message.startswith(f"{path}:3: ")
+    assert pin.split()[1] not in message
     out, err, code = command("import_tenants", str(path))
     assert code == 1 and pin.split()[1] not in out + err
 
@@ -151,13 +150,9 @@ _BEYOND_64_BITS = ("18446744073709551616", "-9223372036854775809", "0x1000000000
 def test_a_number_json_cannot_hold_is_refused_with_file_line_and_a_hint(
     config_dir: Path, scalar: str, why: str
 ) -> None:
-    path = config_dir / "tn_big.yaml"
-    path.write_text(f"client:\n  name: Big\n  account: {scalar}\n")
+    path, message = refused(config_dir, f"client:\n  name: Big\n  account: {scalar}\n")
     what = why if why.startswith("an ") else f"non-finite number {scalar} {why}"
-    message = f"{path}:3: {what}: quote it to keep it as text"
-    with pytest.raises(ConfigFileError) as raised:
-        Tenant.objects.get_config("tn_big")
-    assert str(raised.value) == message
+    assert message == f"{path}:3: {what}: quote it to keep it as text"
     assert command("import_tenants", "-v0", str(path))[1:] == (f"error: {message}\n", 1)
 
 
