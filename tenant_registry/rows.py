@@ -45,9 +45,10 @@ def _prepared(connection: BaseDatabaseWrapper, query: str, tenant_id: str) -> Ro
         return _one(connection, f"{query}'{tenant_id}'")
     name = f"tenant_registry_row_{zlib.crc32(query.encode()):08x}"
     execute = f"EXECUTE {name}('{tenant_id}')"
+    prepared = _sessions.get(session)
     for _ in range(2):
         try:
-            if _sessions.get(session):
+            if prepared:
                 return _one(connection, execute)
             found = _one(connection, f"PREPARE {name}(text) AS {query}$1; {execute}", later=True)
             _sessions[session] = True
@@ -56,7 +57,7 @@ def _prepared(connection: BaseDatabaseWrapper, query: str, tenant_id: str) -> Ro
             state = getattr(exc.__cause__, "sqlstate", None)
             if state not in (LOST, EXISTS):
                 raise
-            _sessions[session] = state == EXISTS
+            prepared = state == EXISTS
     _sessions[session] = False  # a session that keeps losing it: the plain SELECT from now on
     return _one(connection, f"{query}'{tenant_id}'")
 
