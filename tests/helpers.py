@@ -23,7 +23,7 @@ from django.db import connections
 from tenant_registry import cache, conf
 from tenant_registry.cache import LocalCache
 
-from .services import free_port
+from .ports import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 SLACK = 0.75  # scheduling noise on a loaded two-core machine; never part of the documented bound

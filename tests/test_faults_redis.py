@@ -31,7 +31,8 @@ from .helpers import (
     wait_live,
     wait_until,
 )
-from .services import HungServer, RedisServer, free_port, running_redis
+from .ports import free_port
+from .services import HungServer, RedisServer, running_redis
 
 pytestmark = [pytest.mark.fault, pytest.mark.django_db(transaction=True)]
 

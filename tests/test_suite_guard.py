@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.services import free_port
+from tests.ports import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .procs import Group, Proc, free_port, wait_until
+from ..ports import free_port
+from .procs import Group, Proc, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 KINDS = ("gunicorn", "gunicorn-preload", "uvicorn")

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 from redis.cluster import RedisCluster
 
-from .procs import Group, Proc, binary, free_port, run, wait_until
+from ..ports import free_port
+from .procs import Group, Proc, binary, run, wait_until
 from .redis_topology import HINT, client, redis_server
 
 

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import psycopg
 
-from .procs import Group, Proc, as_user, binary, free_port, run, wait_until
+from ..ports import free_port
+from .procs import Group, Proc, as_user, binary, run, wait_until
 
 
 def _bin_dir() -> Path:

@@ -6,7 +6,6 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -16,21 +15,6 @@ from pathlib import Path
 
 class TopologyError(RuntimeError):
     """A server of a test topology did not start or did not reach the expected state."""
-
-
-def free_port(*, bus: bool = False) -> int:
-    """A free loopback port; with ``bus``, one whose +10000 (a cluster bus) is free too."""
-    for _ in range(200):
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = int(sock.getsockname()[1])
-        if not bus:
-            return port
-        if port + 10000 < 65536:
-            with socket.socket() as sock, contextlib.suppress(OSError):
-                sock.bind(("127.0.0.1", port + 10000))
-                return port
-    raise TopologyError("no free loopback port found")
 
 
 def binary(name: str, hint: str) -> str:

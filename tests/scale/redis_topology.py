@@ -11,7 +11,8 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from .procs import Group, Proc, binary, free_port, run, wait_until
+from ..ports import free_port
+from .procs import Group, Proc, binary, run, wait_until
 
 HINT = "apt-get install redis-server"
 PASSWORD = "s3cret"
