@@ -548,18 +548,18 @@ def test_mask_value(value: object, shown: str) -> None:
 def test_mask_secrets_masks_secret_keys_and_secret_env_paths_only(registry_config: Callable[..., None]) -> None:
     from tenant_registry.documents.masking import mask_secrets
 
-    registry_config(SECRET_ENV={"vendor.credential": "VENDOR_CREDENTIAL"})
+    registry_config(SECRET_ENV={"vendor.licence": "VENDOR_LICENCE"})
     config = {
-        "vendor": {"credential": "c" * 20, "url": "https://v"},
+        "vendor": {"licence": "c" * 20, "url": "https://v"},
         "auth": {"client_secret": "abc", "tokens": ["x"], "refresh_token": ["t" * 20, "${REFRESH}"], "enabled": True},
         "password": None,
     }
     assert mask_secrets(config) == {
-        "vendor": {"credential": "ccc…cccc", "url": "https://v"},
+        "vendor": {"licence": "ccc…cccc", "url": "https://v"},
         "auth": {"client_secret": "set", "tokens": ["x"], "refresh_token": ["ttt…tttt", "${REFRESH}"], "enabled": True},
         "password": None,
     }
-    assert config["vendor"]["credential"] == "c" * 20  # pure: the input is not changed
+    assert config["vendor"]["licence"] == "c" * 20  # pure: the input is not changed
 
 
 def test_a_command_error_exits_with_status_1_and_its_message_on_stderr() -> None:

@@ -34,6 +34,11 @@ SMUGGLED = "sk-SMUGGLED-0123456789"
         "apiKeys",
         "secrets",
         "smtp_passwords",
+        "db_passwd",
+        "ftpPwd",
+        "ssh_passphrase",
+        "credentials",
+        "gcp_credential",
     ],
 )
 def test_every_spelling_of_a_secret_key_is_stripped_on_save(db, key):
@@ -43,7 +48,18 @@ def test_every_spelling_of_a_secret_key_is_stripped_on_save(db, key):
 
 
 @pytest.mark.parametrize(
-    "key", ["max_tokens", "token_count", "password_min_length", "api_key_id", "tokenizer", "secretary", "keys"]
+    "key",
+    [
+        "max_tokens",
+        "token_count",
+        "password_min_length",
+        "api_key_id",
+        "tokenizer",
+        "secretary",
+        "keys",
+        "credential_id",
+        "pwd_min_length",
+    ],
 )
 def test_names_that_only_contain_a_secret_word_are_kept(db, key):
     tenant = Tenant.objects.save_config("tn_a1b2c3", {"llm": {key: 1024}})
