@@ -19,7 +19,7 @@ LITERAL = "sk-LITERAL-7f3a9c"
 KEYS = [
     "api_key", "apiKey", "API-KEY", "name", "token_count", "refresh_token", "Password ", "secretary", "monkey",
     "\uff21\uff30\uff29_\uff2b\uff25\uff39", "k\u00e9y", "tok\nen", 'a"b', "service_key", "smtp_password_2",
-    "my$key", "null",
+    "my$key", "null", "pass\u200bword", "api\u00ad_key",
 ]  # fmt: skip
 VALUES = [
     "", "plain", "${VAR}", "${NOPE:-lit}", "has $ sign", "$$", LITERAL, "\u00fc\u00df", "line\nbreak", 'q"uote',
@@ -61,6 +61,13 @@ def test_the_scan_agrees_with_the_careful_rules_however_the_json_is_written():
             assert found == has_secret, doc
             if not found:
                 assert paths == list(expression_paths(doc)), doc
+
+
+@pytest.mark.parametrize("key", ["smtp_pass\u200bword", "PASS\u2060WORD", "db_pass\u00adwd"])
+def test_a_secret_key_spelled_with_invisible_characters_is_found(key):
+    doc = {"client": {"name": "Acme"}, "email": {key: LITERAL}}
+    for text in (None, json.dumps(doc).encode(), json.dumps(doc, ensure_ascii=False).encode()):
+        assert scan.scan(doc, text)[1] is True
 
 
 def _write_past_the_checks(tenant_id: str, text: str) -> None:

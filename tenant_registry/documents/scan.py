@@ -9,14 +9,13 @@ shows it clean (:meth:`_Counts.covers`).
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable
 from typing import Any
 
 import orjson
 
 from .interpolation import Path
-from .secret_keys import Rule, rule
+from .secret_keys import Rule, rule, visible
 from .secrets import is_literal
 
 COUNT_BYTES = 8192  # below this, serialising the largest section costs less than counting the whole text
@@ -130,7 +129,7 @@ def _occurrences(text: bytes, char: bytes, most: int) -> int:
 
 
 def _folded(text: bytes) -> bytes:
-    return text.lower() if text.isascii() else unicodedata.normalize("NFKC", text.decode()).casefold().encode()
+    return text.lower() if text.isascii() else visible(text.decode()).casefold().encode()
 
 
 def _may_matter(folded: bytes, needles: tuple[bytes, ...]) -> bool:

@@ -1,6 +1,7 @@
 """The one rule for "this key holds a secret", applied to every key at every depth.
 
-A key is normalised first: Unicode compatibility forms folded (NFKC), surrounding spaces dropped,
+A key is normalised first: Unicode compatibility forms folded (NFKC), invisible format characters
+(zero-width spaces and joiners, soft hyphens) and surrounding spaces dropped,
 camelCase and letter/digit boundaries split, case folded, and every run of other characters
 (``-``, ``_``, ``.``, spaces) taken as a word break. ``apiKey``, ``API-KEY``, ``" api_key "`` and
 the full-width form of ``API_KEY`` all become the words ``api key``. The key is secret when the words
@@ -27,8 +28,14 @@ _BOUNDARY = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[^\W\d
 _BREAK = re.compile(r"[\W_]+")
 
 
+def visible(text: str) -> str:
+    """``text`` NFKC-normalised, without invisible format characters (category Cf)."""
+    text = unicodedata.normalize("NFKC", text)
+    return text if text.isascii() else "".join(char for char in text if unicodedata.category(char) != "Cf")
+
+
 def words(key: str) -> tuple[str, ...]:
-    text = unicodedata.normalize("NFKC", key).strip()
+    text = visible(key).strip()
     return tuple(word for word in _BREAK.split(_BOUNDARY.sub("_", text).casefold()) if word)
 
 
@@ -72,12 +79,6 @@ def _matches(found: tuple[str, ...], name: tuple[str, ...]) -> bool:
         if all(word in QUALIFIERS or word.isdigit() for word in rest):
             return True
     return False
-
-
-def needles() -> tuple[bytes, ...]:
-    """Words that the case-folded, NFKC-normalised JSON of a document must contain somewhere if
-    any of its keys is secret: the last word of each SECRET_KEYS name."""
-    return _needles(conf.get("SECRET_KEYS"))
 
 
 @lru_cache(maxsize=8)
