@@ -1,7 +1,7 @@
 # make run  : demo on SQLite + a cache every process shares (REDIS_URL, else files) at http://127.0.0.1:8000/admin/
 # make test : the whole suite on PostgreSQL and Redis (DATABASE_URL / REDIS_URL override)
 # make test-scale: tests/scale (marked scale): starts its own Redis password/TLS/Sentinel/Cluster, a PostgreSQL
-#             replica and gunicorn/uvicorn servers on free loopback ports
+#             replica, a PgBouncer and gunicorn/uvicorn servers on free loopback ports
 # make bench: the benchmark table (see benchmarks/__main__.py)
 PYTHON ?= python3
 VENV ?= .venv
@@ -9,9 +9,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 CHROMIUM ?= /usr/bin/chromium
+PGBOUNCER ?= /usr/sbin/pgbouncer
 APT_GET ?= apt-get
 
-.PHONY: run test test-scale bench-http lint typecheck check clean soak bench chromium
+.PHONY: run test test-scale bench-http lint typecheck check clean soak bench chromium pgbouncer
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,18 +30,26 @@ run: $(STAMP)
 test: $(STAMP) chromium
 	DJANGO_SETTINGS_MODULE=project.test_settings $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# The browser tests drive Debian's chromium, never a Playwright download: installed here when missing (as root).
-chromium:
-	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
-	if [ "$$(id -u)" != 0 ] || ! command -v $(APT_GET) >/dev/null 2>&1; then \
-		echo "make test: $(CHROMIUM) is missing and cannot be installed here; as root run: apt-get install -y chromium" >&2; \
-		exit 1; \
-	fi; \
-	echo "make test: installing Debian's chromium for the browser tests ($(APT_GET) install -y chromium)"; \
-	$(APT_GET) update -qq && DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y -qq chromium >/dev/null && \
-	[ -x "$(CHROMIUM)" ] || { echo "make test: $(APT_GET) install chromium did not provide $(CHROMIUM)" >&2; exit 1; }
+# Debian packages the tests drive, never a download of their own: installed here when missing (as root).
+# $(call debian,<file it provides>,<package>,<make target>,<what for>)
+define debian
+@if [ -x "$(1)" ]; then exit 0; fi; \
+if [ "$$(id -u)" != 0 ] || ! command -v $(APT_GET) >/dev/null 2>&1; then \
+	echo "make $(3): $(1) is missing and cannot be installed here; as root run: apt-get install -y $(2)" >&2; \
+	exit 1; \
+fi; \
+echo "make $(3): installing Debian's $(2) $(4) ($(APT_GET) install -y $(2))"; \
+$(APT_GET) update -qq && DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y -qq $(2) >/dev/null && \
+[ -x "$(1)" ] || { echo "make $(3): $(APT_GET) install $(2) did not provide $(1)" >&2; exit 1; }
+endef
 
-test-scale: $(STAMP)
+chromium:
+	$(call debian,$(CHROMIUM),chromium,test,for the browser tests)
+
+pgbouncer:
+	$(call debian,$(PGBOUNCER),pgbouncer,test-scale,for the pooler tests)
+
+test-scale: $(STAMP) pgbouncer
 	DJANGO_SETTINGS_MODULE=project.test_settings $(BIN)/python -m pytest -m scale $(PYTEST_ARGS)
 
 lint: $(STAMP)

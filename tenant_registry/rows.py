@@ -49,15 +49,17 @@ def _prepared(connection: BaseDatabaseWrapper, query: str, tenant_id: str) -> Ro
     for _ in range(2):
         try:
             if prepared:
-                return _one(connection, execute)
-            found = _one(connection, f"PREPARE {name}(text) AS {query}$1; {execute}", later=True)
-            _sessions[session] = True
-            return found
+                found = _one(connection, execute)
+            else:
+                found = _one(connection, f"PREPARE {name}(text) AS {query}$1; {execute}", later=True)
         except ProgrammingError as exc:
             state = getattr(exc.__cause__, "sqlstate", None)
             if state not in (LOST, EXISTS):
                 raise
             prepared = state == EXISTS
+            continue
+        _sessions[session] = True
+        return found
     _sessions[session] = False  # a session that keeps losing it: the plain SELECT from now on
     return _one(connection, f"{query}'{tenant_id}'")
 

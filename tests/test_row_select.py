@@ -51,6 +51,19 @@ def test_a_session_that_lost_the_statement_prepares_it_again(tenants: list[str])
     assert _miss(tenants[2]).startswith("EXECUTE ")
 
 
+def test_a_session_that_already_holds_the_statement_executes_it_from_then_on(tenants: list[str]) -> None:
+    """A pooler hands a client a server session where another client prepared the statement."""
+    statement = _miss(tenants[0]).split("; EXECUTE")[0]
+    connection.close()
+    with connection.cursor() as cursor:
+        cursor.execute(statement)  # the next miss's PREPARE finds it there
+    Tenant.objects.invalidate(tenants[1])
+    with CaptureQueriesContext(connection) as queries:
+        assert Tenant.objects.get_config(tenants[1])["client"]["name"] == tenants[1]
+    assert [q["sql"].split()[0] for q in queries] == ["PREPARE", "EXECUTE"]
+    assert _miss(tenants[2]).startswith("EXECUTE ")
+
+
 def test_inside_a_transaction_the_plain_select_is_used_and_the_transaction_stays_usable(
     tenants: list[str],
 ) -> None:

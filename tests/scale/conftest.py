@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +102,18 @@ def registry_env(settings: Any, **extra: str) -> dict[str, str]:
         "TR_SETTINGS": json.dumps(registry),
         **extra,
     }
+
+
+@pytest.fixture
+def pooler(settings: Any) -> Iterator[Callable[..., pg_topology.Server]]:
+    """Starts PgBouncer (transaction mode) in front of the test database's server: ``pooler(servers=1,
+    round_robin=False)``."""
+    group = Group("pgbouncer", owner=pg_topology.USER)
+    upstream = int(settings.DATABASES["default"]["PORT"] or 5432)
+    try:
+        yield lambda **options: pg_topology.start_pooler(group, upstream, **options)
+    finally:
+        group.close()
 
 
 @pytest.fixture(params=["gunicorn", "gunicorn-preload", "uvicorn"])

@@ -6,6 +6,7 @@ the tests must not change a server they did not start."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,3 +100,30 @@ def start_replicated(group: Group) -> Replicated:
         if conn.execute("SELECT pg_is_in_recovery()").fetchone() != (True,):
             raise replica.proc.failure("the replica is not in recovery")
     return Replicated(primary, replica)
+
+
+POOLER_HINT = "apt-get install pgbouncer (make test-scale does it when run as root)"
+
+
+def start_pooler(group: Group, upstream: int, *, servers: int, round_robin: bool) -> Server:
+    """PgBouncer in transaction mode in front of the PostgreSQL on port ``upstream``: ``servers``
+    server sessions per database, handed out in turn with ``round_robin`` (else the last released)."""
+    port = free_port()
+    users = group.base / "users.txt"
+    users.write_text(f'"{USER}" ""\n')
+    ini = group.base / "pgbouncer.ini"
+    ini.write_text(
+        f"[databases]\n* = host=127.0.0.1 port={upstream}\n[pgbouncer]\n"
+        f"listen_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n"
+        f"auth_type = trust\nauth_file = {users}\npool_mode = transaction\n"
+        f"default_pool_size = {servers}\nmin_pool_size = {servers}\nserver_round_robin = {int(round_robin)}\n"
+    )
+    for path in (users, ini):
+        if os.geteuid() == 0:
+            shutil.chown(path, USER, USER)
+    binary_path = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+    cmd = as_user(USER, [binary(binary_path, POOLER_HINT), str(ini)])  # it refuses to run as root
+    proc = group.add(Proc("pgbouncer", cmd, group.base / "pgbouncer.log"))
+    server = Server(port, proc)
+    wait_until(lambda: server.connect().close() is None, 30, proc, f"connection on port {port}")
+    return server

@@ -22,6 +22,14 @@ def _run(command: dict[str, Any]) -> Any:
     op, tenant_id = command["op"], command.get("tenant", "")
     if op == "get":
         return Tenant.objects.get_config(tenant_id)
+    if op == "miss":  # the config read past the cache, and the first word of each statement sent for it
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        Tenant.objects.invalidate(tenant_id)
+        with CaptureQueriesContext(connection) as queries:
+            config = Tenant.objects.get_config(tenant_id)
+        return {"config": config, "sent": [query["sql"].split()[0] for query in queries]}
     if op == "wait_live":  # until the in-process tier's channel is up
         from tests.helpers import wait_live
 
