@@ -79,6 +79,7 @@ else:
 # What the database tenants of configs/ read besides their own TN_..._ variables and SECRET_ENV's.
 # ENV_ALLOW grants a variable to every database tenant: a tenant's own credential goes under its prefix.
 TENANT_REGISTRY: dict[str, object] = {
+    "YAML_ONLY_TENANTS": ("africastay", "safariexplore-kvph", "safarirun-t0vc", "beachresorts", "example"),
     "ENV_ALLOW": {"ESCALATION_NUMBER": "public"},
 }
 

@@ -19,7 +19,7 @@ DEFAULTS: dict[str, Any] = {
     "NEGATIVE_TTL": 30,
     "KEY_PREFIX": "tenant_config:",
     "CONFIG_DIR": None,  # None means BASE_DIR / "configs"
-    "YAML_ONLY_TENANTS": ("africastay", "safariexplore-kvph", "safarirun-t0vc", "beachresorts", "example"),
+    "YAML_ONLY_TENANTS": (),
     "SECRET_KEYS": (
         "api_key",
         "anon_key",

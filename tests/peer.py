@@ -21,6 +21,7 @@ def _setup() -> None:
 
     django.setup()
     settings.TENANT_REGISTRY = {
+        **settings.TENANT_REGISTRY,
         "KEY_PREFIX": os.environ["TR_PEER_PREFIX"],
         "CONFIG_DIR": os.environ["TR_PEER_CONFIG_DIR"],
         "CACHE_COOLDOWN": float(os.environ.get("TR_PEER_COOLDOWN", "1.0")),

@@ -100,9 +100,11 @@ def setup_django(redis_url: str) -> None:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.test.utils import override_settings
 
-    override_settings(TENANT_REGISTRY={"KEY_PREFIX": PREFIX, "CACHE_COOLDOWN": COOLDOWN}).enable()
+    registry = {**settings.TENANT_REGISTRY, "KEY_PREFIX": PREFIX, "CACHE_COOLDOWN": COOLDOWN}
+    override_settings(TENANT_REGISTRY=registry).enable()
 
 
 # the worker processes
