@@ -165,18 +165,28 @@ def schema_messages(path: Path) -> list[CheckMessage]:
 
 @register()
 @_after_e001
-def check_yaml_secrets(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+def check_yaml_files(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     messages: list[CheckMessage] = []
     for tenant_id in tenant_files.yaml_tenant_ids():
         path = tenant_files.config_dir() / f"{tenant_id}{tenant_files.SUFFIX}"
         try:
             doc = tenant_files.load_file(path)
-        except TenantRegistryError:
-            continue  # unreadable files are reported by import_tenants and on read, with their line
+        except TenantRegistryError as exc:
+            messages.append(unreadable_message(tenant_id, exc))
+            continue
         messages.extend(secret_messages(tenant_id, str(path), doc))
         if tenant_id not in conf.get("YAML_ONLY_TENANTS"):
             messages.extend(reference_messages(tenant_id, str(path), doc))
     return messages
+
+
+def unreadable_message(tenant_id: str, exc: TenantRegistryError) -> CheckMessage:
+    """W009: a tenant file that get_config and import_tenants refuse."""
+    return Warning(
+        f"tenant {tenant_id}: {exc}",
+        hint="Fix the file: the tenant's config cannot be read from it, and import_tenants refuses it.",
+        id="tenant_registry.W009",
+    )
 
 
 def reference_messages(tenant_id: str, where: str, config: dict[str, Any]) -> list[CheckMessage]:

@@ -39,7 +39,7 @@ def check_cache_connection(app_configs: Any = None, **kwargs: Any) -> list[Check
         problem = misconfiguration(exc, alias, client) or f"{type(exc).__name__}: {exc}"
         return [
             Error(
-                f"The tenant registry cannot use {where}: {problem}.",
+                f"The tenant registry cannot use {where}: {problem.rstrip('.')}.",
                 hint="Without it every read goes to the database and other processes see saves only after a read.",
                 id="tenant_registry.E006",
             )

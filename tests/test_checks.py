@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -50,10 +51,10 @@ def test_e004_schema_file_missing_or_invalid(registry_config: Callable[..., None
 def test_w005_a_referenced_secret_variable_is_not_set(
     env_set: None, monkeypatch: pytest.MonkeyPatch, config_dir: Path
 ) -> None:
-    assert checks.check_yaml_secrets() == []
+    assert checks.check_yaml_files() == []
     monkeypatch.delenv("TN_D4E5F6_OPENAI_API_KEY")
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    assert checks.check_yaml_secrets() == [
+    assert checks.check_yaml_files() == [
         Warning(
             f"tenant tn_d4e5f6 ({config_dir}/tn_d4e5f6.yaml): secret variables not set: "
             "infrastructure.openai.api_key (${TN_D4E5F6_OPENAI_API_KEY}).",
@@ -62,12 +63,20 @@ def test_w005_a_referenced_secret_variable_is_not_set(
         )
     ]
     monkeypatch.setenv("OPENAI_API_KEY", "global")  # the SECRET_ENV fallback fills the empty value
-    assert checks.check_yaml_secrets() == []
+    assert checks.check_yaml_files() == []
 
 
-def test_w005_ignores_unreadable_files(env_set: None, config_dir: Path) -> None:
-    (config_dir / "tn_broken.yaml").write_text("a: [\n")
-    assert checks.check_yaml_secrets() == []
+def test_w009_a_tenant_file_that_does_not_parse_is_reported_with_its_line(env_set: None, config_dir: Path) -> None:
+    (config_dir / "tn_broken.yaml").write_text("client:\n  name: [broken\n")
+    (config_dir / "africastay.yaml").write_text("client: {name: x}\nclient: {name: y}\n")
+    found = checks.check_yaml_files()
+    assert [(m.id, m.msg.split(":")[0]) for m in found] == [
+        ("tenant_registry.W009", "tenant africastay"),
+        ("tenant_registry.W009", "tenant tn_broken"),
+    ]
+    assert f"{config_dir}/africastay.yaml:2" in found[0].msg
+    assert f"{config_dir}/tn_broken.yaml:" in found[1].msg
+    assert [m.id for m in run_checks() if m.id == "tenant_registry.W009"] == ["tenant_registry.W009"] * 2
 
 
 @pytest.mark.django_db
@@ -129,6 +138,14 @@ def test_w006_says_why(settings: Any) -> None:
     )
 
 
+def test_a_project_without_settings_of_its_own_reserves_no_tenant_id(settings: Any, tmp_path: Path, db: None) -> None:
+    """The demo's YAML-only tenants are the demo's settings, not the app's defaults."""
+    settings.TENANT_REGISTRY = {"CONFIG_DIR": tmp_path}
+    assert ids(checks.check_config_dir()) == []
+    assert Tenant.objects.save_config("example", {"client": {"name": "Ours"}}).config == {"client": {"name": "Ours"}}
+    assert Tenant.objects.get_config("example")["client"] == {"name": "Ours"}
+
+
 def test_existing_checks_still_fire(registry_config: Callable[..., None], tmp_path: Path, settings: Any) -> None:
     registry_config(CACHE_ALIAS="nope", CACHE_TTL=0, BOGUS=1, CONFIG_DIR=tmp_path / "none")
     assert ids(checks.check_settings()) == ["tenant_registry.W001", "tenant_registry.E002"]
@@ -140,28 +157,13 @@ def test_existing_checks_still_fire(registry_config: Callable[..., None], tmp_pa
     assert ids(checks.check_settings()) == ["tenant_registry.E001"]
 
 
-def test_check_ids_are_unique_per_kind() -> None:
+def test_every_check_id_is_documented_in_the_readme() -> None:
     source = Path(checks.__file__).read_text() + Path(deploy_checks.__file__).read_text()
-    found = sorted(set(__import__("re").findall(r"tenant_registry\.[EW]\d{3}", source)))
-    assert found == [
-        f"tenant_registry.{i}"
-        for i in (
-            "E001",
-            "E002",
-            "E003",
-            "E004",
-            "E005",
-            "E006",
-            "W001",
-            "W002",
-            "W003",
-            "W004",
-            "W005",
-            "W006",
-            "W007",
-            "W008",
-        )
-    ]
+    found = sorted(set(re.findall(r"tenant_registry\.([EW]\d{3})", source)))
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    table = readme[readme.index("## System checks") :].split("\n\n")[1]
+    assert found == sorted(set(re.findall(r"`([EW]\d{3})`", table)))
+    assert found[-1] == "W009"
 
 
 def test_a_registry_setting_that_is_not_a_dict_is_a_clear_error(settings):

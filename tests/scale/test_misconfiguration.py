@@ -14,6 +14,7 @@ from django.core.management.base import SystemCheckError
 
 from tenant_registry.models import Tenant
 
+from ..services import running_redis
 from .cluster_topology import Cluster
 from .redis_topology import Sentinel, TlsRedis
 from .test_password_tls import django_redis
@@ -58,6 +59,20 @@ def test_a_tls_failure_is_reported_by_the_deploy_check(settings: Any, tls_redis:
     report = deploy_check()
     assert "tenant_registry.E006" in report
     assert "the TLS handshake failed" in report
+
+
+@pytest.mark.django_db(transaction=True)
+def test_tls_to_a_plain_port_is_one_error_naming_the_setting(
+    settings: Any, tenant_factory: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    with running_redis() as plain:
+        settings.CACHES = django_redis(f"rediss://127.0.0.1:{plain.port}/0")
+        error = the_one_error(tenant_factory, caplog)
+        assert "no answer to the TLS handshake" in error
+        assert "CACHES['default']['LOCATION'] may not serve TLS" in error
+        report = deploy_check()
+    assert "tenant_registry.E006" in report and "no answer to the TLS handshake" in report
+    assert ".." not in report
 
 
 def test_an_unknown_sentinel_service_is_reported(settings: Any, sentinel: Sentinel, db: None) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import socket
 import ssl
+from collections.abc import Iterator
 from typing import Any
 
 import redis
@@ -120,6 +121,11 @@ def misconfiguration(exc: BaseException, alias: str, client: object = None) -> s
         return (
             f"Redis refused the credentials ({text}): check {where} OPTIONS PASSWORD or the user:password in LOCATION"
         )
+    if _says(exc, "handshake operation timed out"):
+        return (
+            f"no answer to the TLS handshake ({text}): the server at {where}['LOCATION'] may not serve TLS "
+            "(use redis:// for a plain port, rediss:// for its tls-port)"
+        )
     if _caused_by(exc, ssl.SSLError):
         return f"the TLS handshake failed ({text}): check {where}['LOCATION'] (rediss://) and the ssl_* keys of OPTIONS"
     if _caused_by(exc, socket.gaierror):
@@ -130,10 +136,17 @@ def misconfiguration(exc: BaseException, alias: str, client: object = None) -> s
     return None
 
 
-def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and the exceptions it came from."""
     seen: BaseException | None = exc
     while seen is not None:
-        if isinstance(seen, kind) or (kind is ssl.SSLError and "SSL" in str(seen)):
-            return True
+        yield seen
         seen = seen.__cause__ or seen.__context__
-    return False
+
+
+def _says(exc: BaseException, words: str) -> bool:
+    return any(words in str(seen) for seen in _chain(exc))
+
+
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    return any(isinstance(seen, kind) or (kind is ssl.SSLError and "SSL" in str(seen)) for seen in _chain(exc))
