@@ -13,6 +13,8 @@ from tenant_registry import cache
 from tenant_registry.cache import fills
 from tenant_registry.models import Tenant
 
+from .helpers import peer_env, run_elsewhere
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -42,6 +44,19 @@ def test_settle_gives_up_after_its_bound(monkeypatch):
     monkeypatch.setattr(fills, "SETTLE_SECONDS", 5.0)
     cache.settle("tn_stuck")
     assert cache.state.fills.queued() == 0
+
+
+def test_a_process_that_exits_lets_its_queued_fills_land_first(tenant_factory, key_prefix, config_dir):
+    tenant_factory("tn_exiting", {"v": 1})
+    code = (
+        "import time\n"
+        "cache.state.fills.submit('tn_slow', lambda: time.sleep(0.5))  # the next fill queues behind it\n"
+        "assert Tenant.objects.get_config('tn_exiting')['v'] == 1\n"
+    )
+    run_elsewhere(code, peer_env(os.environ["REDIS_URL"], key_prefix, config_dir))
+    store = cache.store()
+    assert store is not None
+    assert redis.Redis.from_url(os.environ["REDIS_URL"]).exists(store.keys.entry("tn_exiting"))  # type: ignore[attr-defined]
 
 
 def test_a_failing_fill_is_logged_and_the_thread_lives_on(caplog):

@@ -3,8 +3,9 @@ one thread per process and returns at once.
 
 The fill stays guarded by what was read before the database, so writing it later can only make
 it refused, never stale. A process reads its own fills: a cache read of a tenant first waits for
-this process's fill of that tenant (:meth:`FillWriter.settle`). Fills still queued when the
-process exits are dropped; their load locks expire after ``LOCK_TTL_MS``.
+this process's fill of that tenant (:meth:`FillWriter.settle`). At exit the process waits for its
+queued fills for at most ``SETTLE_SECONDS``; fills dropped then leave load locks that expire after
+``LOCK_TTL_MS``.
 """
 
 from __future__ import annotations

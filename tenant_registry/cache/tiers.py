@@ -195,5 +195,12 @@ def flush_pending() -> None:
         )
 
 
+def finish_fills() -> None:
+    """At exit, let this process's queued fills land (within SETTLE_SECONDS): what a short-lived
+    command read is then cached for the next one, and no fill is cut off halfway."""
+    state.fills.settle()
+
+
 state.on_reachable = recover
 atexit.register(flush_pending)
+atexit.register(finish_fills)  # runs first
