@@ -41,6 +41,7 @@ SMUGGLED = "sk-SMUGGLED-0123456789"
         "gcp_credential",
         "pass\u200bword",  # zero-width space
         "api\u00ad_key",  # soft hyphen
+        "private_key_pem",
     ],
 )
 def test_every_spelling_of_a_secret_key_is_stripped_on_save(db, key):

@@ -1,15 +1,15 @@
 """The one rule for "this key holds a secret", applied to every key at every depth.
 
 A key is normalised first: Unicode compatibility forms folded (NFKC), invisible format characters
-(zero-width spaces and joiners, soft hyphens) and surrounding spaces dropped,
-camelCase and letter/digit boundaries split, case folded, and every run of other characters
-(``-``, ``_``, ``.``, spaces) taken as a word break. ``apiKey``, ``API-KEY``, ``" api_key "`` and
-the full-width form of ``API_KEY`` all become the words ``api key``. The key is secret when the words
-of a SECRET_KEYS name occur in it (in order, together, or run together as one word such as
-``apikey``), the last one perhaps plural (``api_keys``, ``secrets``; not ``tokens``, which configs
-count), and every word after them is a qualifier (``key``, ``access``, ``value``) or a number:
-``smtp_password``, ``secret_key``, ``aws_secret_access_key``, ``api_key_2``, ``apikey`` are
-secret; ``token_count``, ``max_tokens``, ``password_min_length``, ``api_key_id`` are not.
+(zero-width spaces and joiners, soft hyphens) and surrounding spaces dropped, camelCase and
+letter/digit boundaries split, case folded, and every run of other characters (``-``, ``_``, ``.``,
+spaces) taken as a word break. ``apiKey``, ``API-KEY``, ``" api_key "`` and the full-width form of
+``API_KEY`` all become the words ``api key``. The key is secret when the words of a SECRET_KEYS
+name occur in it (in order, together, or run together as one word such as ``apikey``), the last
+one perhaps plural (``api_keys``, ``secrets``; not ``tokens``, which configs count), and every word
+after them is a qualifier (``key``, ``access``, ``value``, ``pem``) or a number: ``smtp_password``,
+``secret_key``, ``aws_secret_access_key``, ``api_key_2``, ``private_key_pem``, ``apikey`` are secret;
+``token_count``, ``max_tokens``, ``password_min_length``, ``api_key_id`` are not.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from functools import lru_cache
 from .. import conf
 from . import MEMO_CHARS
 
-QUALIFIERS = frozenset({"key", "access", "value"})
+QUALIFIERS = frozenset({"key", "access", "value", "pem"})
 COUNTED = frozenset({"token"})  # words whose plural counts rather than holds (``max_tokens``)
 _BOUNDARY = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
 _BREAK = re.compile(r"[\W_]+")
