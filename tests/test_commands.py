@@ -400,12 +400,16 @@ def test_export_one_tenant_to_stdout_with_secret_references(registry_config: Cal
 
 
 @pytest.mark.django_db
-def test_export_errors_name_the_tenant_and_the_file(tmp_path: Path) -> None:
+def test_export_errors_name_the_tenant_and_the_file(tmp_path: Path, config_dir: Path) -> None:
     Tenant.objects.save_config("tn_x", {"a": 1})
     Tenant.objects.save_config("tn_y", {"a": 1})
-    assert (
-        str(fails("export_tenants", "tn_x", "tn_nope")[2])
-        == "tenant tn_nope: not in the database (YAML-only tenants already are files)"
+    assert str(fails("export_tenants", "tn_x", "tn_nope")[2]) == (
+        f"tenant tn_nope: no such tenant (no database row and no file in {config_dir})"
+    )
+    assert str(fails("export_tenants", "tn_nope", "africastay", "tn_a1b2c3", "example", "tn_nix")[2]) == (
+        "tenant africastay, example: not in the database (YAML-only tenants already are files); "
+        f"tenant tn_a1b2c3: not in the database (served from <id>.yaml in {config_dir}, already a YAML file); "
+        f"tenant tn_nope, tn_nix: no such tenant (no database row and no file in {config_dir})"
     )
     assert str(fails("export_tenants", "Nope")[2]).startswith("invalid tenant id 'Nope'")
     assert (
