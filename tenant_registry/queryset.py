@@ -50,14 +50,20 @@ class TenantQuerySet(_QuerySet):
 
     update.alters_data = True  # type: ignore[attr-defined]
 
-    def bulk_create(self, objs: Iterable[Tenant], *args: Any, **kwargs: Any) -> list[Tenant]:
-        objs = list(objs)
+    def check_bulk(self, objs: list[Tenant]) -> None:
+        """What ``bulk_create`` refuses before it writes (InvalidConfig), each row's literal secrets
+        stripped on the way: references a row may not make, and new tenants whose prefix would hand
+        them another tenant's references. Callers that must fail as the write would (a dry run) call it."""
         owners = memoised(self.model.objects.prefix_owners)
         for obj in objs:
             obj.strip_secrets(owners)
         self.model.objects.check_new_prefixes(
             {obj.pk: obj.config if obj.config_source == "database" else None for obj in objs}
         )
+
+    def bulk_create(self, objs: Iterable[Tenant], *args: Any, **kwargs: Any) -> list[Tenant]:
+        objs = list(objs)
+        self.check_bulk(objs)
         ids = [obj.pk for obj in objs]
         self._for_write = True
         with transaction.atomic(using=self.db, savepoint=False):

@@ -127,7 +127,8 @@ def test_diff_masks_secret_references_changes_and_shows_renames(
 def test_prune_refuses_without_yes_when_stdin_is_not_a_terminal(stdin: Callable[[str, bool], None]) -> None:
     Tenant.objects.create(id="tn_gone", config={})
     stdin("", False)
-    _, _, error = fails("import_tenants", "--prune")
+    out, err, error = fails("import_tenants", "--prune")
+    assert (out, err) == ("", "")  # no line claims a tenant created or deactivated
     assert str(error) == (
         "--prune would deactivate 1 tenant(s) without a file: tn_gone; nothing was imported. Confirm with --yes."
     )
@@ -152,10 +153,11 @@ def test_prune_with_yes_deactivates_tenants_without_a_file(stdin: Callable[[str,
 @pytest.mark.django_db
 def test_prune_asks_on_a_terminal(stdin: Callable[[str, bool], None]) -> None:
     Tenant.objects.create(id="tn_gone", config={})
-    stdin("n\n", True)
-    out, _, error = fails("import_tenants", "--prune", "-v0")
-    assert out == "About to deactivate 1 tenant(s) without a file: tn_gone. Continue? [y/N] "
-    assert str(error) == "Cancelled; nothing was imported."
+    for verbosity in ("-v0", "-v1"):
+        stdin("n\n", True)
+        out, _, error = fails("import_tenants", "--prune", verbosity)
+        assert out == "About to deactivate 1 tenant(s) without a file: tn_gone. Continue? [y/N] "
+        assert str(error) == "Cancelled; nothing was imported."
     assert Tenant.objects.count() == 1
     stdin("y\n", True)
     out, _ = run("import_tenants", "--prune", "-v0")
@@ -315,7 +317,8 @@ def test_a_failed_write_rolls_back_the_whole_run(tmp_path: Path, refuse_insert_o
     refuse_insert_of("tn_zzz")
     for tenant_id in ("tn_old", "tn_new", "tn_zzz"):
         (tmp_path / f"{tenant_id}.yaml").write_text("a: 1\n")
-    _, _, error = fails("import_tenants", "-v0", str(tmp_path))
+    out, err, error = fails("import_tenants", str(tmp_path))
+    assert (out, err) == ("", "")  # no "created" line for a write that never committed
     assert str(error).startswith("nothing was imported: refused tn_zzz")
     assert list(Tenant.objects.values_list("pk", "config", "version")) == [("tn_old", {"a": 0}, 1)]
     assert cache.contains("tn_old") is True  # no invalidation for a write that never committed
@@ -397,12 +400,16 @@ def test_export_one_tenant_to_stdout_with_secret_references(registry_config: Cal
 
 
 @pytest.mark.django_db
-def test_export_errors_name_the_tenant_and_the_file(tmp_path: Path) -> None:
+def test_export_errors_name_the_tenant_and_the_file(tmp_path: Path, config_dir: Path) -> None:
     Tenant.objects.save_config("tn_x", {"a": 1})
     Tenant.objects.save_config("tn_y", {"a": 1})
-    assert (
-        str(fails("export_tenants", "tn_x", "tn_nope")[2])
-        == "tenant tn_nope: not in the database (YAML-only tenants already are files)"
+    assert str(fails("export_tenants", "tn_x", "tn_nope")[2]) == (
+        f"tenant tn_nope: no such tenant (no database row and no file in {config_dir})"
+    )
+    assert str(fails("export_tenants", "tn_nope", "africastay", "tn_a1b2c3", "example", "tn_nix")[2]) == (
+        "tenant africastay, example: not in the database (YAML-only tenants already are files); "
+        f"tenant tn_a1b2c3: not in the database (served from <id>.yaml in {config_dir}, already a YAML file); "
+        f"tenant tn_nope, tn_nix: no such tenant (no database row and no file in {config_dir})"
     )
     assert str(fails("export_tenants", "Nope")[2]).startswith("invalid tenant id 'Nope'")
     assert (

@@ -202,6 +202,18 @@ def test_export_to_a_folder_leaves_them_out_too(file_backed: Tenant, tmp_path: P
     assert SECRET not in (tmp_path / "tn_filed.yaml").read_text()
 
 
+def test_a_failed_export_says_nothing_of_the_files_it_did_not_write(file_backed: Tenant, tmp_path: Path) -> None:
+    Tenant.objects.save_config("tn_plain", {"a": 1})
+    (tmp_path / "tn_filed.yaml").mkdir()  # a folder where the file goes: its write fails
+    (tmp_path / "tn_filed.yaml" / "keep").write_text("")
+    out, err, error = fails("export_tenants", "tn_plain", "tn_filed", "-v2", "--out", str(tmp_path))
+    assert (out, err) == (f"tn_plain: {tmp_path}/tn_plain.yaml\n", "")
+    assert str(error) == (
+        f"tenant tn_filed: cannot write {tmp_path}/tn_filed.yaml: Is a directory "
+        "(1 of 2 tenant(s) were written before it)"
+    )
+
+
 def test_admin_export_leaves_them_out_and_says_which(
     file_backed: Tenant, staff_client: Callable[..., Any], tenant_factory: Callable[..., Any]
 ) -> None:

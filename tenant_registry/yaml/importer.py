@@ -1,7 +1,8 @@
 """Planning and applying a YAML import: what each file would change, then one transaction.
 
 ``plan`` only reads. ``apply`` is the single place that writes an import (bulk upserts and the
-prune), so anything that must happen per written tenant (history rows, audit) belongs there.
+prune), so anything that must happen per written tenant (history rows, audit) belongs there; with
+``dry_run`` it runs the write's checks on the same rows and writes nothing.
 """
 
 from __future__ import annotations
@@ -166,13 +167,19 @@ def _meta(meta: object, where: str) -> dict[str, str]:
     return meta
 
 
-def apply(result: Plan, *, batch_size: int = BATCH_SIZE) -> None:
+def apply(result: Plan, *, batch_size: int = BATCH_SIZE, dry_run: bool = False) -> None:
     """Write the plan in one transaction: bulk upserts (version + 1 on update, as ``save_config``)
     and the prune. TenantQuerySet strips secrets and invalidates each written tenant once, after commit.
+    With ``dry_run``, the same rows are built and refused by the same checks (``check_bulk``, which
+    ``bulk_create`` runs), and nothing is locked or written.
     """
     items = result.writes()
+    if dry_run:
+        current = _read(items, lock=False)
+        Tenant.objects.check_bulk([_row(item, current.get(item.tenant_id)) for item in items])
+        return
     with transaction.atomic(), revisions.acting(reason="import_tenants"):
-        locked = _lock(items)
+        locked = _read(items, lock=True)
         Tenant.objects.bulk_create(
             [_row(item, locked.get(item.tenant_id)) for item in items],
             batch_size=batch_size,
@@ -192,14 +199,15 @@ class _Locked:
     config: Any = None
 
 
-def _lock(items: list[Planned]) -> dict[str, _Locked]:
-    """Lock the rows about to be written; what they hold, read under the lock (the config only of
-    rows that keep it)."""
+def _read(items: list[Planned], *, lock: bool) -> dict[str, _Locked]:
+    """What the rows about to be written hold (the config only of rows that keep it), read under a
+    lock unless ``lock`` is false (a dry run)."""
     ids = [item.tenant_id for item in items]
     keep = [item.tenant_id for item in items if item.keeps_config]
     locked: dict[str, _Locked] = {}
     for start in range(0, len(ids), BATCH_SIZE):
-        rows = Tenant.objects.select_for_update().filter(pk__in=ids[start : start + BATCH_SIZE])
+        rows = Tenant.objects.filter(pk__in=ids[start : start + BATCH_SIZE])
+        rows = rows.select_for_update() if lock else rows
         locked.update((pk, _Locked(*row)) for pk, *row in rows.values_list("pk", "version", "name", "status"))
     for pk, config in Tenant.objects.filter(pk__in=keep).values_list("pk", "config"):
         locked[pk] = _Locked(locked[pk].version, locked[pk].name, locked[pk].status, config)

@@ -6,10 +6,11 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 
+from tenant_registry import conf
 from tenant_registry.exceptions import TenantRegistryError
 from tenant_registry.ids import validate_id
 from tenant_registry.models import Tenant
-from tenant_registry.yaml import exporter
+from tenant_registry.yaml import exporter, tenant_files
 
 
 class Command(BaseCommand):
@@ -30,21 +31,28 @@ class Command(BaseCommand):
         if out is None and len(tenant_ids) != 1:
             raise CommandError("Give --out DIR to export more than one tenant (stdout takes a single ID).")
         exports = [self._export(tenant) for tenant in tenants]
-        for item in exports:
-            if item.stripped:
-                self.stderr.write(f"tenant {item.tenant_id}: literal secrets left out: {', '.join(item.stripped)}")
         if out is None:
             self.stdout.write(exports[0].text, ending="")
+            self._left_out(exports[0])
             return
-        for item in exports:
+        for done, item in enumerate(exports):
             target = out / f"{item.tenant_id}.yaml"
             try:
                 exporter.write(out, item.tenant_id, item.text)
             except OSError as exc:
-                raise CommandError(f"tenant {item.tenant_id}: cannot write {target}: {exc.strerror or exc}") from exc
+                before = f" ({done} of {len(exports)} tenant(s) were written before it)" if done else ""
+                raise CommandError(
+                    f"tenant {item.tenant_id}: cannot write {target}: {exc.strerror or exc}{before}"
+                ) from exc
             if options["verbosity"] >= 2:
                 self.stdout.write(f"{item.tenant_id}: {target}")
+            self._left_out(item)
         self.stdout.write(f"Exported {len(exports)} tenant(s) to {out}.")
+
+    def _left_out(self, item: exporter.Export) -> None:
+        """Said of an export once it is written, never of one that was not."""
+        if item.stripped:
+            self.stderr.write(f"tenant {item.tenant_id}: literal secrets left out: {', '.join(item.stripped)}")
 
     def _tenants(self, tenant_ids: list[str]) -> list[Tenant]:
         for tenant_id in tenant_ids:
@@ -57,9 +65,7 @@ class Command(BaseCommand):
         found = Tenant.objects.in_bulk(tenant_ids)
         missing = [t for t in tenant_ids if t not in found]
         if missing:
-            raise CommandError(
-                f"tenant {', '.join(missing)}: not in the database (YAML-only tenants already are files)"
-            )
+            raise CommandError(_not_exported(missing))
         return [found[t] for t in tenant_ids]
 
     def _export(self, tenant: Tenant) -> exporter.Export:
@@ -67,3 +73,23 @@ class Command(BaseCommand):
             return exporter.export(tenant)
         except TenantRegistryError as exc:
             raise CommandError(f"tenant {tenant.pk}: {exc}") from exc
+
+
+def _not_exported(missing: list[str]) -> str:
+    """Why ids without a database row cannot be exported: each is YAML-only, served from its file in
+    CONFIG_DIR, or no tenant at all."""
+    yaml_only = conf.get("YAML_ONLY_TENANTS")
+    files = set(tenant_files.yaml_tenant_ids())
+    folder = tenant_files.config_dir()
+    groups = (
+        ([t for t in missing if t in yaml_only], "not in the database (YAML-only tenants already are files)"),
+        (
+            [t for t in missing if t not in yaml_only and t in files],
+            f"not in the database (served from <id>.yaml in {folder}, already a YAML file)",
+        ),
+        (
+            [t for t in missing if t not in yaml_only and t not in files],
+            f"no such tenant (no database row and no file in {folder})",
+        ),
+    )
+    return "; ".join(f"tenant {', '.join(ids)}: {why}" for ids, why in groups if ids)

@@ -52,19 +52,12 @@ class Command(BaseCommand):
             result = importer.plan(paths, prune=prune, only_new=only_new, progress=self._progress())
         except (TenantRegistryError, DatabaseError) as exc:
             raise CommandError(f"nothing was imported: {exc}") from exc
-        would = "would be " if dry_run else ""
-        if verbosity >= 1 or diff:
-            self._report(result, would, diff)
         if result.prune and not dry_run and not yes:
             self._confirm_prune(result.prune)
-        if not dry_run:
-            writes = len(result.writes())
-            if writes >= PROGRESS_FROM and self.stdout.isatty():
-                self.stdout.write(f"Writing {writes} tenant(s) in one transaction...")
-            try:
-                importer.apply(result)
-            except (TenantRegistryError, DatabaseError) as exc:
-                raise CommandError(f"nothing was imported: {exc}") from exc
+        self._apply(result, dry_run)
+        # Only now, once the import committed (or a dry run passed the write's checks), is each tenant told.
+        if verbosity >= 1 or diff:
+            self._report(result, "would be " if dry_run else "", diff)
         counts = [f"{result.count(a)} {a}" for a in COUNTED]
         if prune:
             counts.append(f"{len(result.prune)} deactivated")
@@ -77,6 +70,16 @@ class Command(BaseCommand):
                 self.stderr.write(f"error: {error}")
             done = "checked" if dry_run else "imported"
             raise CommandError(f"{len(result.errors)} file(s) could not be imported; the others were {done}.")
+
+    def _apply(self, result: Plan, dry_run: bool) -> None:
+        """The write, or with ``dry_run`` its checks alone: either refuses the import the same way."""
+        writes = len(result.writes())
+        if not dry_run and writes >= PROGRESS_FROM and self.stdout.isatty():
+            self.stdout.write(f"Writing {writes} tenant(s) in one transaction...")
+        try:
+            importer.apply(result, dry_run=dry_run)
+        except (TenantRegistryError, DatabaseError) as exc:
+            raise CommandError(f"nothing was imported: {exc}") from exc
 
     def _report(self, result: Plan, would: str, show_diff: bool) -> None:
         for item in result.items:
