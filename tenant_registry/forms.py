@@ -10,7 +10,7 @@ from django.db import models, transaction
 from django.db.models.functions import Replace, Upper
 
 from . import conf
-from .documents import depth
+from .documents import depth, json_text
 from .documents.secrets import dotted, literal_secrets
 from .exceptions import InvalidConfig
 from .ids import env_prefix
@@ -64,7 +64,7 @@ class PrettyJSONField(forms.JSONField):
             return super().to_python(value)
         try:
             depth.check_text(value)
-            return json.loads(value)
+            return json_text.loads(value)
         except InvalidConfig as exc:
             raise forms.ValidationError("Invalid JSON: %(msg)s.", code="depth", params={"msg": str(exc)}) from None
         except json.JSONDecodeError as exc:

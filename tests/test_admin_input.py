@@ -1,11 +1,13 @@
-"""What the admin form refuses: a YAML source without a file that loads."""
+"""What the admin form refuses: a YAML source without a file that loads, and JSON with a key given twice."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
+from tenant_registry.documents import json_text
 from tenant_registry.models import Tenant
 
 from .admin_urls import change, form_data
@@ -58,3 +60,41 @@ def test_a_yaml_tenant_whose_file_loads_is_saved(admin_client, db):
     assert response.status_code == 302
     assert Tenant.objects.get(pk="tn_a1b2c3").config_source == "yaml"
     assert Tenant.objects.get_config("tn_a1b2c3")["_meta"]["source"] == "yaml"
+
+
+# -- a key given twice -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ('{"a": 1, "a": 2}', "Invalid JSON at line 1, column 10: duplicate key a."),
+        (
+            '{\n  "client": {\n    "name": "x",\n    "name": "y"\n  }\n}',
+            "Invalid JSON at line 4, column 5: duplicate key client.name.",
+        ),
+        (
+            '{"hosts": [{"port": 1}, {"port": 2, "\\u0070ort": 3}]}',
+            "Invalid JSON at line 1, column 37: duplicate key hosts[1].port.",
+        ),
+    ],
+    ids=["top-level", "nested", "escaped-in-a-list"],
+)
+def test_a_key_given_twice_is_refused_with_its_path_and_line(admin_client, tenant_factory, typed, message):
+    tenant = tenant_factory("tn_dup", {"a": 0})
+    response = admin_client.post(change("tn_dup"), form_data(tenant, typed))
+    assert errors(response, "config") == [message]
+    tenant.refresh_from_db()
+    assert (tenant.config, tenant.version) == ({"a": 0}, 1)
+
+
+def test_adding_a_tenant_with_a_key_given_twice_is_refused(admin_client, db):
+    response = admin_client.post(ADD, add_data("tn_dup", "database", '{"a": 1,\r\n "a": 2}'))
+    assert errors(response, "config") == ["Invalid JSON at line 2, column 2: duplicate key a."]
+    assert not Tenant.objects.filter(pk="tn_dup").exists()
+
+
+def test_equal_keys_in_different_objects_are_kept():
+    text = '{"a": {"a": 1}, "b": [{"a": 2}, {"a": 3}], "c": {"a": {"a": 4}}}'
+    assert json_text.loads(text) == json.loads(text)
+    assert list(json_text.loads('{"z": 1, "a": 2}')) == ["z", "a"]
