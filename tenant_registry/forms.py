@@ -10,12 +10,13 @@ from django.db import models, transaction
 from django.db.models.functions import Replace, Upper
 
 from . import conf
-from .documents import depth
+from .documents import depth, json_text
 from .documents.secrets import dotted, literal_secrets
 from .exceptions import InvalidConfig
 from .ids import env_prefix
 from .managers import clean_config
 from .models import Tenant
+from .yaml import tenant_files
 
 LITERAL_HINT = (
     'Literal secret values are not stored: %(paths)s. Write a reference such as "${OPENAI_API_KEY}" '
@@ -26,6 +27,7 @@ CONFLICT = (
     "it is now at %(now)s). Your text is kept below: copy it, reload the page to see their change, "
     "then apply yours again."
 )
+NO_FILE = "Config source is YAML but %(problem)s: add or fix the file first, or choose Database."
 NO_VERSION = (
     "This form did not say which version of %(id)s you started from, so it was not saved: "
     "reload the page and apply your change again."
@@ -62,7 +64,7 @@ class PrettyJSONField(forms.JSONField):
             return super().to_python(value)
         try:
             depth.check_text(value)
-            return json.loads(value)
+            return json_text.loads(value)
         except InvalidConfig as exc:
             raise forms.ValidationError("Invalid JSON: %(msg)s.", code="depth", params={"msg": str(exc)}) from None
         except json.JSONDecodeError as exc:
@@ -145,9 +147,19 @@ class TenantForm(_ModelForm):
 
     def clean(self) -> dict[str, Any] | None:
         cleaned = super().clean()
+        self._check_file()
         if not self.instance._state.adding and "expected_version" in self.fields:
             self._check_version(self.started_from())
         return cleaned
+
+    def _check_file(self) -> None:
+        """A row that serves its CONFIG_DIR file needs a file that loads: get_config would fail on every read."""
+        tenant_id = self.cleaned_data.get("id") or self.instance.pk
+        if self.cleaned_data.get("config_source") != Tenant.Source.YAML or not tenant_id:
+            return
+        problem = tenant_files.file_problem(tenant_id)
+        if problem is not None:
+            self.add_error("config_source", forms.ValidationError(NO_FILE, code="no_file", params={"problem": problem}))
 
     def started_from(self) -> int:
         """The version the operator's form was made from: required, digits only."""

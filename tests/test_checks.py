@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.core.checks import Error, Warning, run_checks
 
-from tenant_registry import checks, deploy_checks
+from tenant_registry import checks, deploy_checks, row_checks
 from tenant_registry.models import Tenant
 
 ALL_REFERENCED = ("TN_D4E5F6_OPENAI_API_KEY", "SUPABASE_ANON_KEY_AFRICASTAY", "OPENAI_KEY_AFRICASTAY")
@@ -113,6 +113,47 @@ def test_w005_database_check_is_quiet_when_the_table_is_missing() -> None:
     assert checks.check_database_secrets(databases=["default"]) == []
 
 
+@pytest.mark.django_db
+def test_w010_yaml_rows_whose_file_is_missing_or_does_not_load(config_dir: Path, tenant_factory: Any) -> None:
+    tenant_factory("tn_a1b2c3", {}, config_source="yaml")  # its file loads
+    tenant_factory("tn_gone", {}, config_source="yaml", status="inactive")
+    tenant_factory("tn_broken", {}, config_source="yaml")
+    tenant_factory("tn_db", {})
+    (config_dir / "tn_broken.yaml").write_text("a: 1\na: 2\n")
+    hint = (
+        "Add or fix the file, or set the row's config_source to database: until then get_config raises for this tenant."
+    )
+    assert row_checks.check_yaml_rows(databases=["default"]) == [
+        Warning(
+            f"tenant tn_broken: config_source is yaml but {config_dir}/tn_broken.yaml:2: duplicate key 'a'.",
+            hint=hint,
+            id="tenant_registry.W010",
+        ),
+        Warning(
+            f"tenant tn_gone: config_source is yaml but {config_dir}/tn_gone.yaml does not exist.",
+            hint=hint,
+            id="tenant_registry.W010",
+        ),
+    ]
+    assert row_checks.check_yaml_rows(databases=["other"]) == []
+    assert "tenant_registry.W010" in ids(run_checks(databases=["default"]))
+
+
+def test_w010_runs_only_when_asked() -> None:
+    # no django_db mark: any query would fail the test
+    assert row_checks.check_yaml_rows() == []
+    assert "tenant_registry.W010" not in ids(run_checks())
+
+
+@pytest.mark.django_db
+def test_w010_is_quiet_when_the_table_is_missing() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE tenant_registry_tenant RENAME TO tenant_registry_moved")
+    assert row_checks.check_yaml_rows(databases=["default"]) == []
+
+
 @pytest.mark.parametrize(
     ("backend", "expected"),
     [
@@ -158,12 +199,12 @@ def test_existing_checks_still_fire(registry_config: Callable[..., None], tmp_pa
 
 
 def test_every_check_id_is_documented_in_the_readme() -> None:
-    source = Path(checks.__file__).read_text() + Path(deploy_checks.__file__).read_text()
+    source = "".join(Path(m.__file__).read_text() for m in (checks, deploy_checks, row_checks))
     found = sorted(set(re.findall(r"tenant_registry\.([EW]\d{3})", source)))
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     table = readme[readme.index("## System checks") :].split("\n\n")[1]
     assert found == sorted(set(re.findall(r"`([EW]\d{3})`", table)))
-    assert found[-1] == "W009"
+    assert found[-1] == "W010"
 
 
 def test_a_registry_setting_that_is_not_a_dict_is_a_clear_error(settings):

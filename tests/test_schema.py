@@ -134,3 +134,11 @@ def test_schema_is_cached_until_settings_change(
     registry_config(CACHE_TTL=301)
     with pytest.raises(InvalidConfig):
         clean_config("tn_x", {"a": "text"})
+
+
+def test_a_schema_that_gives_a_key_twice_is_refused(with_schema: Callable[[Any], Path]) -> None:
+    # Kept silently, the second "properties" would drop the rules of the first.
+    path = with_schema(b'{"type": "object",\n "properties": {"a": {"type": "string"}},\n "properties": {}}')
+    with pytest.raises(SchemaFileError) as caught:
+        schema.get_validator()
+    assert str(caught.value) == f"TENANT_REGISTRY['SCHEMA'] {path}:3: not valid JSON: duplicate key properties"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from jsonschema.validators import validator_for
 
 from .. import conf
 from ..exceptions import InvalidConfig, SchemaFileError
+from . import json_text
 from .secrets import dotted
 
 MAX_REPORTED = 5
@@ -33,10 +35,12 @@ def get_validator() -> Validator | None:
 @cache
 def _load(path: Path) -> Validator:
     try:
-        schema = orjson.loads(path.read_bytes())
+        data = path.read_bytes()
+        schema = orjson.loads(data)
+        json_text.loads(data)  # orjson keeps the last of two equal keys: a key given twice is refused
     except OSError as exc:
         raise SchemaFileError(f"TENANT_REGISTRY['SCHEMA'] {path}: cannot read: {exc.strerror}") from None
-    except orjson.JSONDecodeError as exc:
+    except json.JSONDecodeError as exc:  # orjson's too
         raise SchemaFileError(f"TENANT_REGISTRY['SCHEMA'] {path}:{exc.lineno}: not valid JSON: {exc.msg}") from None
     if not isinstance(schema, dict):
         raise SchemaFileError(f"TENANT_REGISTRY['SCHEMA'] {path}: a schema must be a JSON object")

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import conf
-from ..exceptions import ConfigFileError
+from ..exceptions import ConfigFileError, TenantRegistryError
 from ..ids import ID_RE, validate_id
 from .loader import parse
 
@@ -66,6 +66,19 @@ def read_text(path: Path) -> str:
 def load_file(path: Path) -> dict[str, Any]:
     """The parsed, uninterpolated document of a tenant file."""
     return parse(read_text(path), str(path), max_depth=conf.get("MAX_YAML_DEPTH"), max_bytes=conf.get("MAX_YAML_BYTES"))
+
+
+def file_problem(tenant_id: str) -> str | None:
+    """Why a row whose config_source is yaml cannot be read from its file (``<path> does not exist``,
+    or the file's error with its path and line), or None when the file loads."""
+    try:
+        path = tenant_file(tenant_id)
+        if path is None:
+            return f"{config_dir() / f'{tenant_id}{SUFFIX}'} does not exist"
+        load_file(path)
+    except TenantRegistryError as exc:
+        return str(exc)
+    return None
 
 
 def load_built(path: Path, build: Callable[[dict[str, Any]], bytes]) -> bytes:
