@@ -98,19 +98,24 @@ def test_w005_database_tenants(monkeypatch: pytest.MonkeyPatch, registry_config:
     assert checks.check_database_secrets(databases=["default"]) == []
 
 
-def test_w005_database_check_runs_only_when_asked(env_set: None) -> None:
+DATABASE_CHECKS = [("W005", checks.check_database_secrets), ("W010", row_checks.check_yaml_rows)]
+
+
+@pytest.mark.parametrize(("id_", "check"), DATABASE_CHECKS)
+def test_a_database_check_runs_only_when_asked(env_set: None, id_: str, check: Callable[..., Any]) -> None:
     # no django_db mark: any query would fail the test, so plain `manage.py check` never touches the database
-    assert checks.check_database_secrets() == []
-    assert "tenant_registry.W005" not in ids(run_checks())
+    assert check() == []
+    assert f"tenant_registry.{id_}" not in ids(run_checks())
 
 
 @pytest.mark.django_db
-def test_w005_database_check_is_quiet_when_the_table_is_missing() -> None:
+@pytest.mark.parametrize(("id_", "check"), DATABASE_CHECKS)
+def test_a_database_check_is_quiet_when_the_table_is_missing(id_: str, check: Callable[..., Any]) -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("ALTER TABLE tenant_registry_tenant RENAME TO tenant_registry_moved")
-    assert checks.check_database_secrets(databases=["default"]) == []
+    assert check(databases=["default"]) == []
 
 
 @pytest.mark.django_db
@@ -137,21 +142,6 @@ def test_w010_yaml_rows_whose_file_is_missing_or_does_not_load(config_dir: Path,
     ]
     assert row_checks.check_yaml_rows(databases=["other"]) == []
     assert "tenant_registry.W010" in ids(run_checks(databases=["default"]))
-
-
-def test_w010_runs_only_when_asked() -> None:
-    # no django_db mark: any query would fail the test
-    assert row_checks.check_yaml_rows() == []
-    assert "tenant_registry.W010" not in ids(run_checks())
-
-
-@pytest.mark.django_db
-def test_w010_is_quiet_when_the_table_is_missing() -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("ALTER TABLE tenant_registry_tenant RENAME TO tenant_registry_moved")
-    assert row_checks.check_yaml_rows(databases=["default"]) == []
 
 
 @pytest.mark.parametrize(
