@@ -14,7 +14,7 @@ from .breaker import Pass
 from .guard import Guard
 from .local.channel import LEASE
 from .state import backend_name, cache_options, state
-from .stores.base import Claim, Store
+from .stores.base import Claim, SlotMoving, Store
 
 logger = logging.getLogger("tenant_registry")
 T = TypeVar("T")
@@ -35,6 +35,10 @@ def _attempt(store: Store, mode: Pass, operation: Callable[[Store], T], default:
         if state.owed.any():
             state.owed.replay(store, LEASE)
         result = operation(store)
+    except SlotMoving:  # the cluster answered; only this tenant's slot is being moved
+        logger.debug("cache operation met a slot being moved", exc_info=True)
+        state.breaker.success(mode)
+        return default
     except Exception as exc:  # any cache failure opens the breaker, which logs it
         logger.debug("cache operation failed", exc_info=True)
         state.breaker.failure(mode, exc)

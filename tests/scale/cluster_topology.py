@@ -1,8 +1,11 @@
-"""Redis Cluster: primaries with one replica each, made with ``redis-cli --cluster create`` on free ports."""
+"""Redis Cluster: primaries with one replica each, made with ``redis-cli --cluster create`` on free ports;
+slots moved between primaries as ``redis-cli --cluster reshard`` moves them (IMPORTING, MIGRATING,
+MIGRATE, SETSLOT NODE), one step at a time so that a test can act while a slot is half moved."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from redis.cluster import RedisCluster
 
@@ -59,6 +62,75 @@ class Cluster:
         self.killed.append(victim)
         wait_until(lambda: self.roles()[heir][0] == "master" and self.healthy(), timeout, None, "replica promotion")
         return victim, heir
+
+    def node_id(self, port: int) -> str:
+        return str(client(port).execute_command("CLUSTER", "MYID").decode())
+
+    def owner(self, slot: int) -> int:
+        """The port of the primary serving ``slot``, as a live node sees it."""
+        alive = next(port for port in self.nodes if port not in self.killed)
+        for start, end, first, *_ in client(alive).cluster("SLOTS"):
+            if start <= slot <= end:
+                return int(first[1])
+        raise AssertionError(f"no primary serves slot {slot}")
+
+    def begin_move(self, slot: int, target: int) -> int:
+        """Mark ``slot`` IMPORTING on ``target`` and MIGRATING on its owner; return the owner's port.
+        From then on the owner answers ASK for the slot's keys it no longer holds."""
+        source = self.owner(slot)
+        client(target).execute_command("CLUSTER", "SETSLOT", slot, "IMPORTING", self.node_id(source))
+        client(source).execute_command("CLUSTER", "SETSLOT", slot, "MIGRATING", self.node_id(target))
+        return source
+
+    def migrate(self, source: int, target: int, keys: list[str | bytes]) -> None:
+        """Move ``keys`` (of a slot being moved) from ``source`` to ``target``, as the reshard does."""
+        if keys:
+            client(source).execute_command("MIGRATE", "127.0.0.1", target, "", 0, 5000, "KEYS", *keys)
+
+    def finish_move(self, slot: int, source: int, target: int, timeout: float = 30.0) -> None:
+        """Move the rest of ``slot``'s keys, give the slot to ``target`` (it first, then the old
+        owner, then every other primary), and wait until every node agrees."""
+        while keys := client(source).execute_command("CLUSTER", "GETKEYSINSLOT", slot, 100):
+            self.migrate(source, target, keys)
+        target_id = self.node_id(target)
+        primaries = [port for port, (role, _) in self.roles().items() if role == "master" and port not in self.killed]
+        for port in [target, source, *(p for p in primaries if p not in (target, source))]:
+            client(port).execute_command("CLUSTER", "SETSLOT", slot, "NODE", target_id)
+        wait_until(lambda: self.agree(slot, target), timeout, None, f"every node giving slot {slot} to port {target}")
+
+    def agree(self, slot: int, owner: int) -> bool:
+        live = [port for port in self.nodes if port not in self.killed]
+        return all(
+            any(
+                start <= slot <= end and int(first[1]) == owner
+                for start, end, first, *_ in client(port).cluster("SLOTS")
+            )
+            for port in live
+        )
+
+    def reshard(self, source: int, target: int, slots: int, timeout: float = 120.0) -> None:
+        """``redis-cli --cluster reshard``: move ``slots`` slots, with their keys, from ``source`` to ``target``."""
+        cli = binary("redis-cli", HINT)
+        ids = {"--cluster-from": self.node_id(source), "--cluster-to": self.node_id(target)}
+        args = [cli, "--cluster", "reshard", f"127.0.0.1:{target}", *(x for kv in ids.items() for x in kv)]
+        run([*args, "--cluster-slots", str(slots), "--cluster-yes"], "resharding", timeout)
+        wait_until(self.healthy, timeout, None, "cluster_state:ok on every node after the reshard")
+
+
+def cluster_caches(cluster: Cluster) -> dict[str, Any]:
+    """The README's settings block: django-redis with the registry's cluster client class."""
+    ports = [port for port, (role, _) in cluster.roles().items() if role == "master"][:2]
+    return {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": [f"redis://127.0.0.1:{port}/0" for port in ports],
+            "OPTIONS": {
+                "CLIENT_CLASS": "tenant_registry.redis_cluster.ClusterClient",
+                "SOCKET_CONNECT_TIMEOUT": 0.5,
+                "SOCKET_TIMEOUT": 0.5,
+            },
+        }
+    }
 
 
 def start_cluster(group: Group, primaries: int = 3) -> Cluster:

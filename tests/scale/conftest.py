@@ -17,6 +17,7 @@ from ..services import database_url
 from . import cluster_topology, pg_topology, redis_topology
 from .app_servers import REPO, AppServer, start_app
 from .procs import Group, TopologyError
+from .registry_worker import Worker, worker_pair
 
 DATABASE = "registry"
 
@@ -65,6 +66,25 @@ def cluster() -> Iterator[cluster_topology.Cluster]:
         yield cluster_topology.start_cluster(group)
     finally:
         group.close()
+
+
+@pytest.fixture
+def on_cluster(settings: Any, cluster: cluster_topology.Cluster) -> cluster_topology.Cluster:
+    settings.CACHES = cluster_topology.cluster_caches(cluster)
+    return cluster
+
+
+@pytest.fixture
+def cluster_workers(on_cluster: cluster_topology.Cluster, settings: Any) -> Iterator[tuple[Worker, Worker]]:
+    """Two Django processes on the same database and cluster, each with its in-process tier."""
+    registry = {k: str(v) if isinstance(v, Path) else v for k, v in settings.TENANT_REGISTRY.items()}
+    env = {
+        "DATABASE_URL": database_url(settings.DATABASES["default"]["NAME"]),
+        "TR_CACHES": json.dumps(cluster_topology.cluster_caches(on_cluster)),
+        "TR_SETTINGS": json.dumps({**registry, "L1_ENABLED": True}),
+    }
+    with worker_pair(env) as pair:
+        yield pair
 
 
 @pytest.fixture(scope="module")

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import threading
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,47 +17,11 @@ from tenant_registry.models import Tenant
 from ..helpers import store
 from .cluster_topology import Cluster
 from .redis_topology import client, wait_replicated
-from .registry_worker import Worker, worker_pair
+from .registry_worker import Worker
 
 pytestmark = [pytest.mark.scale, pytest.mark.django_db(transaction=True)]
 BOUND = 1.6  # the README's bound for using the cache again after a failover, with the tests' 1 s cool-down
 TENANTS = [f"tn_cl{n:02d}" for n in range(48)]
-
-
-def cluster_caches(cluster: Cluster) -> dict[str, Any]:
-    """The README's settings block: django-redis with the registry's cluster client class."""
-    ports = [port for port, (role, _) in cluster.roles().items() if role == "master"][:2]
-    return {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": [f"redis://127.0.0.1:{port}/0" for port in ports],
-            "OPTIONS": {
-                "CLIENT_CLASS": "tenant_registry.redis_cluster.ClusterClient",
-                "SOCKET_CONNECT_TIMEOUT": 0.5,
-                "SOCKET_TIMEOUT": 0.5,
-            },
-        }
-    }
-
-
-@pytest.fixture
-def on_cluster(settings: Any, cluster: Cluster) -> Cluster:
-    settings.CACHES = cluster_caches(cluster)
-    return cluster
-
-
-@pytest.fixture
-def workers(on_cluster: Cluster, settings: Any) -> Iterator[tuple[Worker, Worker]]:
-    """Two Django processes on the same database and cluster, each with its in-process tier."""
-    db = connection.settings_dict
-    registry = {k: str(v) if isinstance(v, Path) else v for k, v in settings.TENANT_REGISTRY.items()}
-    env = {
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "TR_CACHES": json.dumps(cluster_caches(on_cluster)),
-        "TR_SETTINGS": json.dumps({**registry, "L1_ENABLED": True}),
-    }
-    with worker_pair(env) as pair:
-        yield pair
 
 
 def entries_per_primary(cluster: Cluster, key_prefix: str) -> dict[int, int]:
@@ -103,21 +64,21 @@ def test_tenants_spread_over_every_primary_and_invalidate_all_reaches_each(
 
 
 def test_a_save_is_seen_by_every_process_once_it_returned(
-    workers: tuple[Worker, Worker], on_cluster: Cluster, tenant_factory: Any
+    cluster_workers: tuple[Worker, Worker], on_cluster: Cluster, tenant_factory: Any
 ) -> None:
     tenant_factory("tn_cl_save", {"client": {"name": "old"}})
-    for worker in workers:
+    for worker in cluster_workers:
         for _ in range(3):  # the second and third read come from its in-process tier
             assert worker("get", "tn_cl_save")["client"] == {"name": "old"}
-    assert_served_from_their_tiers(workers, "tn_cl_save", on_cluster)
+    assert_served_from_their_tiers(cluster_workers, "tn_cl_save", on_cluster)
     for version in range(1, 6):
         Tenant.objects.save_config("tn_cl_save", {"client": {"name": f"v{version}"}})
-        for worker in workers:
+        for worker in cluster_workers:
             assert worker("get", "tn_cl_save")["client"] == {"name": f"v{version}"}
 
 
 def test_reads_answer_through_a_primary_kill_and_saves_reach_every_process_after(
-    workers: tuple[Worker, Worker], on_cluster: Cluster, key_prefix: str, tenant_factory: Any
+    cluster_workers: tuple[Worker, Worker], on_cluster: Cluster, key_prefix: str, tenant_factory: Any
 ) -> None:
     for tenant_id in TENANTS:
         tenant_factory(tenant_id, {"client": {"name": tenant_id}})
@@ -132,7 +93,7 @@ def test_reads_answer_through_a_primary_kill_and_saves_reach_every_process_after
         time.sleep(0.3)
         _victim, heir = on_cluster.kill_primary(channel_primary(on_cluster, key_prefix))
         promoted = time.monotonic()
-        for worker in workers:  # the workers answer through the failover too
+        for worker in cluster_workers:  # the workers answer through the failover too
             for tenant_id in TENANTS[:8]:
                 assert worker("get", tenant_id)["client"]["name"] == tenant_id
         time.sleep(BOUND)
@@ -140,10 +101,10 @@ def test_reads_answer_through_a_primary_kill_and_saves_reach_every_process_after
         stop.set()
         reader.join()
     assert errors[:5] == [], f"{len(errors)} failed reads"
-    assert_served_from_their_tiers(workers, TENANTS[0], on_cluster)  # the channel is back, on the heir
+    assert_served_from_their_tiers(cluster_workers, TENANTS[0], on_cluster)  # the channel is back, on the heir
     for n, tenant_id in enumerate(TENANTS):
         Tenant.objects.save_config(tenant_id, {"client": {"name": f"after {n}"}})
-        for worker in workers:
+        for worker in cluster_workers:
             assert worker("get", tenant_id)["client"]["name"] == f"after {n}"
     assert Tenant.objects.cache_info()["available"] is True
     assert entries_per_primary(on_cluster, key_prefix)[heir] > 0, "the promoted replica holds no entry"

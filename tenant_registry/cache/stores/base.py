@@ -64,6 +64,12 @@ def bucket(tenant_id: str) -> int:
     return zlib.crc32(tenant_id.encode()) % BUCKETS
 
 
+class SlotMoving(Exception):
+    """A tenant's keys cannot be used together for now: a Redis Cluster is moving their slot
+    (half of them on each primary, TRYAGAIN). The cache answers; that tenant goes to its sources
+    until the move ends."""
+
+
 class Claim(NamedTuple):
     guard: Guard  # read with the entry, before the database is
     locked: bool  # whether the claimant now holds the tenant's load lock

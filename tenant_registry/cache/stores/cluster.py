@@ -2,8 +2,10 @@
 
 redis-py routes each command to the primary of its key's slot and follows MOVED and ASK. A
 tenant's keys and its bucket's epoch share a hash tag (:mod:`.base`), so every script touches
-one slot. A multi-key UNLINK or MSET is split into one command per key, since the keys may sit
-on different primaries; publishes run after the rest, so a subscriber that hears a message finds
+one slot; while a resharding has half of a slot's keys on each primary, a command on several of
+them is told TRYAGAIN until redis-py gives up, which we raise as :class:`~.base.SlotMoving`. A
+multi-key UNLINK or MSET is split into one command per key, since the keys may sit on different
+primaries; publishes run after the rest, so a subscriber that hears a message finds
 the keys it names already changed. The channel is a shard channel (SPUBLISH, Redis 7): its
 subscribers all listen on the primary of its slot, so a publish counts every one of them.
 """
@@ -17,13 +19,15 @@ from typing import Any
 import redis
 from redis.backoff import NoBackoff
 from redis.cluster import ClusterNode, RedisCluster
-from redis.exceptions import NoScriptError
+from redis.exceptions import ClusterError, NoScriptError
 from redis.retry import Retry
 
+from .base import SlotMoving
 from .connection import script
 
 PUBLISH = "SPUBLISH"
 SPLIT = {"UNLINK": 1, "MSET": 2}  # multi-key commands sent key by key: how many arguments per key
+ONE_SLOT = ("MGET",)  # sent whole: several keys of one slot
 
 
 class LazyCluster:
@@ -80,7 +84,12 @@ class ClusterWire:
     def call(self, *args: Any) -> Any:
         if args[0] in SPLIT:
             return self.send([args])[0]
-        return self.client.execute_command(*args)  # type: ignore[no-untyped-call]
+        try:
+            return self.client.execute_command(*args)  # type: ignore[no-untyped-call]
+        except ClusterError as exc:
+            if args[0] in ONE_SLOT and _slot_moving(exc):
+                raise SlotMoving(f"{args[0]}: {exc}") from exc
+            raise
 
     def send(self, commands: list[tuple[Any, ...]]) -> list[Any]:
         """Every command's reply in order, the first error raised once all have run."""
@@ -106,11 +115,22 @@ class ClusterWire:
     def run(self, name: str, keys: list[str], args: list[Any]) -> Any:
         evalsha: Callable[[], Any] = lambda: self.client.evalsha(script(name)[1], len(keys), *keys, *args)  # noqa: E731
         try:
-            return evalsha()
-        except NoScriptError:  # a new or restarted primary: load them on every primary
-            for each in self.scripts:
-                self.client.script_load(script(each)[0])
-            return evalsha()
+            try:
+                return evalsha()
+            except NoScriptError:  # a new or restarted primary: load them on every primary
+                for each in self.scripts:
+                    self.client.script_load(script(each)[0])
+                return evalsha()
+        except ClusterError as exc:
+            if _slot_moving(exc):
+                raise SlotMoving(f"script {name}: {exc}") from exc
+            raise
+
+
+def _slot_moving(exc: ClusterError) -> bool:
+    """redis-py's own "TTL exhausted": told TRYAGAIN (or redirected) every time; not its
+    subclasses (CLUSTERDOWN, MASTERDOWN), which are outages for the breaker."""
+    return type(exc) is ClusterError
 
 
 def _split(command: tuple[Any, ...]) -> list[tuple[Any, ...]]:
