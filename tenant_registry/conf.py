@@ -20,19 +20,7 @@ DEFAULTS: dict[str, Any] = {
     "KEY_PREFIX": "tenant_config:",
     "CONFIG_DIR": None,  # None means BASE_DIR / "configs"
     "YAML_ONLY_TENANTS": (),
-    "SECRET_KEYS": (
-        "api_key",
-        "anon_key",
-        "service_key",
-        "password",
-        "passwd",
-        "pwd",
-        "passphrase",
-        "secret",
-        "token",
-        "private_key",
-        "credential",
-    ),
+    "SECRET_KEYS": ("api_key", "anon_key", "service_key", "password", "secret", "token", "private_key"),
     "SECRET_ENV": {
         "infrastructure.supabase.anon_key": "SUPABASE_ANON_KEY",
         "infrastructure.supabase.service_key": "SUPABASE_SERVICE_KEY",

@@ -63,7 +63,7 @@ def test_the_scan_agrees_with_the_careful_rules_however_the_json_is_written():
                 assert paths == list(expression_paths(doc)), doc
 
 
-@pytest.mark.parametrize("key", ["smtp_pass\u200bword", "PASS\u2060WORD", "db_pass\u00adwd"])
+@pytest.mark.parametrize("key", ["smtp_pass\u200bword", "PASS\u2060WORD", "db_pass\u00adword"])
 def test_a_secret_key_spelled_with_invisible_characters_is_found(key):
     doc = {"client": {"name": "Acme"}, "email": {key: LITERAL}}
     for text in (None, json.dumps(doc).encode(), json.dumps(doc, ensure_ascii=False).encode()):

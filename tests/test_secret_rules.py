@@ -34,11 +34,6 @@ SMUGGLED = "sk-SMUGGLED-0123456789"
         "apiKeys",
         "secrets",
         "smtp_passwords",
-        "db_passwd",
-        "ftpPwd",
-        "ssh_passphrase",
-        "credentials",
-        "gcp_credential",
         "pass\u200bword",  # zero-width space
         "api\u00ad_key",  # soft hyphen
         "private_key_pem",
