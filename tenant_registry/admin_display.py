@@ -108,7 +108,7 @@ class FileState:
 
 def file_state(tenant_id: str) -> FileState:
     """The tenant's YAML file: where it is, when it changed, and whether it parses (with the line if not)."""
-    expected = tenant_files.config_dir() / f"{tenant_id}{tenant_files.SUFFIX}"
+    expected = tenant_files.expected_file(tenant_id)
     modified: datetime | None = None
     try:
         path = tenant_files.tenant_file(tenant_id)

@@ -168,7 +168,7 @@ def schema_messages(path: Path) -> list[CheckMessage]:
 def check_yaml_files(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     messages: list[CheckMessage] = []
     for tenant_id in tenant_files.yaml_tenant_ids():
-        path = tenant_files.config_dir() / f"{tenant_id}{tenant_files.SUFFIX}"
+        path = tenant_files.expected_file(tenant_id)
         try:
             doc = tenant_files.load_file(path)
         except TenantRegistryError as exc:

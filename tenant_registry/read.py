@@ -124,7 +124,7 @@ def _describe(found: dict[str, Any]) -> str:
     """How messages name a tenant: with its file when the config came from one."""
     tenant_id = found["t"]
     if found["src"] == "yaml":
-        return f"tenant {tenant_id} ({tenant_files.config_dir() / f'{tenant_id}.yaml'})"
+        return f"tenant {tenant_id} ({tenant_files.expected_file(tenant_id)})"
     return f"tenant {tenant_id}"
 
 

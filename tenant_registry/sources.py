@@ -46,7 +46,7 @@ def _yaml_doc(tenant_id: str, *, required: bool) -> dict[str, Any] | None:
     path = tenant_files.tenant_file(tenant_id)
     if path is None:
         if required:
-            expected = tenant_files.config_dir() / f"{tenant_id}{tenant_files.SUFFIX}"
+            expected = tenant_files.expected_file(tenant_id)
             raise ConfigFileError(f"tenant {tenant_id}: config_source is yaml but {expected} does not exist")
         return None
     return tenant_files.load_file(path)

@@ -145,7 +145,7 @@ def _plan_file(path: Path, stored: dict[str, Stored], only_new: bool, references
         raise ConfigFileError(f"{path}: tenant {tenant_id}: {named} is longer than {NAME_MAX} characters")
     item = Planned(tenant_id, path, "created", config, name, meta.get("status"), row.config_source, row=row)
     if item.keeps_config and tenant_files.tenant_file(tenant_id) is None:
-        expected = tenant_files.config_dir() / f"{tenant_id}{tenant_files.SUFFIX}"
+        expected = tenant_files.expected_file(tenant_id)
         raise ConfigFileError(f"{path}: tenant {tenant_id}: _meta.config_source is yaml but {expected} does not exist")
     item.stripped, item.expressions, item.stored = stripped, checked.expressions, current
     if current is not None:

@@ -21,12 +21,16 @@ def config_dir() -> Path:
     return conf.get("CONFIG_DIR")  # type: ignore[no-any-return]
 
 
+def expected_file(tenant_id: str) -> Path:
+    """Where the tenant's file is, or would be: ``CONFIG_DIR/<id>.yaml``."""
+    return config_dir() / f"{tenant_id}{SUFFIX}"
+
+
 def tenant_file(tenant_id: str) -> Path | None:
     """The tenant's file inside CONFIG_DIR, resolved (so a link swapped after this check is not
     followed), or None; links that leave CONFIG_DIR are refused."""
     validate_id(tenant_id)
-    root = config_dir()
-    path = root / f"{tenant_id}{SUFFIX}"
+    root, path = config_dir(), expected_file(tenant_id)
     if not path.is_file():
         return None
     if not _inside(root, path):
@@ -74,7 +78,7 @@ def file_problem(tenant_id: str) -> str | None:
     try:
         path = tenant_file(tenant_id)
         if path is None:
-            return f"{config_dir() / f'{tenant_id}{SUFFIX}'} does not exist"
+            return f"{expected_file(tenant_id)} does not exist"
         load_file(path)
     except TenantRegistryError as exc:
         return str(exc)

@@ -38,7 +38,7 @@ class Command(BaseCommand):
         except DatabaseError as exc:
             raise CommandError(f"tenant {tenant_id}: the database is unavailable ({exc})") from exc
         if config is None:
-            missing = tenant_files.config_dir() / f"{tenant_id}.yaml"
+            missing = tenant_files.expected_file(tenant_id)
             raise CommandError(f"tenant {tenant_id}: unknown (no database row and no file {missing})")
         # The raw form shows references, not values: only literal secrets need masking there.
         masked = mask_secrets(config) if raw else effective.masked(tenant_id, config, stored_config(Tenant, tenant_id))
