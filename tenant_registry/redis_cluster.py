@@ -64,4 +64,4 @@ class ClusterClient(DefaultClient):  # type: ignore[misc]  # django-redis's clie
 
 
 def _node(host: str | None, port: int | None) -> ClusterNode:
-    return ClusterNode(host or "127.0.0.1", port or 6379)  # type: ignore[no-untyped-call]
+    return ClusterNode(host or "127.0.0.1", port or 6379)

@@ -85,7 +85,7 @@ class Subscriber(threading.Thread):
         while not self._stop_event.is_set():
             pubsub = None
             try:
-                pubsub = self.store.channel_client(refresh=attempts > 0).pubsub()  # type: ignore[no-untyped-call]
+                pubsub = self.store.channel_client(refresh=attempts > 0).pubsub()
                 subscribe = pubsub.ssubscribe if self.store.sharded else pubsub.subscribe
                 subscribe(self.keys.channel)
                 self._listen(pubsub)

@@ -46,7 +46,7 @@ def primary_client(alias: str, backend: str, *, connect_timeout: float, timeout:
     ours: redis.ConnectionPool
     if isinstance(pool, SentinelConnectionPool):
         manager = _own_sentinels(pool.sentinel_manager, connect_timeout=connect_timeout, timeout=timeout)
-        ours = SentinelConnectionPool(  # type: ignore[no-untyped-call]
+        ours = SentinelConnectionPool(
             pool.service_name, manager, connection_class=pool.connection_class, **kwargs
         )
     else:
@@ -61,7 +61,7 @@ def _own_sentinels(manager: Sentinel, *, connect_timeout: float, timeout: float)
         for s in manager.sentinels
     ]
     timeouts = {"socket_connect_timeout": connect_timeout, "socket_timeout": timeout}
-    return Sentinel(  # type: ignore[no-untyped-call]
+    return Sentinel(
         addresses, manager.min_other_sentinels, {**manager.sentinel_kwargs, **timeouts}, **manager.connection_kwargs
     )
 

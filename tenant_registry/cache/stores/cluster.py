@@ -66,7 +66,7 @@ def channel_client(client: RedisCluster, channel: str, *, refresh: bool) -> redi
     again for its slots when ``refresh`` (a failover or a resharding may have moved it)."""
     if refresh:
         client.nodes_manager.initialize()
-    node = client.get_node_from_key(channel)  # type: ignore[no-untyped-call]
+    node = client.get_node_from_key(channel)
     return redis.Redis(host=node.host, port=node.port, **client.nodes_manager.connection_kwargs)
 
 
@@ -85,7 +85,7 @@ class ClusterWire:
         if args[0] in SPLIT:
             return self.send([args])[0]
         try:
-            return self.client.execute_command(*args)  # type: ignore[no-untyped-call]
+            return self.client.execute_command(*args)
         except ClusterError as exc:
             if args[0] in ONE_SLOT and _slot_moving(exc):
                 raise SlotMoving(f"{args[0]}: {exc}") from exc
@@ -100,14 +100,14 @@ class ClusterWire:
         replies: list[Any] = [0 if command[0] == "UNLINK" else None for command in commands]
         errors: list[BaseException] = []
         if parts:
-            pipe = self.client.pipeline()  # type: ignore[no-untyped-call]
+            pipe = self.client.pipeline()
             for _, part in parts:
                 pipe.execute_command(*part)
             for (index, part), reply in zip(parts, pipe.execute(raise_on_error=False), strict=True):
                 _merge(replies, index, part, reply, errors)
         for index, command in enumerate(commands):
             if command[0] == PUBLISH:
-                replies[index] = self.client.execute_command(*command)  # type: ignore[no-untyped-call]
+                replies[index] = self.client.execute_command(*command)
         if errors:
             raise errors[0]
         return replies
