@@ -46,9 +46,7 @@ def primary_client(alias: str, backend: str, *, connect_timeout: float, timeout:
     ours: redis.ConnectionPool
     if isinstance(pool, SentinelConnectionPool):
         manager = _own_sentinels(pool.sentinel_manager, connect_timeout=connect_timeout, timeout=timeout)
-        ours = SentinelConnectionPool(
-            pool.service_name, manager, connection_class=pool.connection_class, **kwargs
-        )
+        ours = SentinelConnectionPool(pool.service_name, manager, connection_class=pool.connection_class, **kwargs)
     else:
         ours = redis.ConnectionPool(connection_class=pool.connection_class, **kwargs)
     return redis.Redis(connection_pool=ours)
