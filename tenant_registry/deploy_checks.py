@@ -29,11 +29,12 @@ def check_cache_connection(app_configs: Any = None, **kwargs: Any) -> list[Check
     client: redis.Redis | LazyCluster | None = None
     try:
         client = primary_client(
-            alias, options["BACKEND"], connect_timeout=conf.get("SOCKET_CONNECT_TIMEOUT"), timeout=1.0
+            alias, str(options["BACKEND"]), connect_timeout=conf.get("SOCKET_CONNECT_TIMEOUT"), timeout=1.0
         )
         where = f"cache {alias!r} ({describe(client)})"
         client.ping()
-        if isinstance(client, redis.Redis) and client.info("cluster").get("cluster_enabled") == 1:
+        info: Any = client.info("cluster") if isinstance(client, redis.Redis) else {}  # typed per redis-py release
+        if info.get("cluster_enabled") == 1:
             raise ClusterCrossSlotError("the server is a node of a Redis Cluster")
     except Exception as exc:  # noqa: BLE001 - every failure is the finding of this check
         problem = misconfiguration(exc, alias, client) or f"{type(exc).__name__}: {exc}"

@@ -91,7 +91,7 @@ def database_unreachable(using: str = "default") -> Iterator[None]:
         connection.settings_dict["PORT"], connection.settings_dict["OPTIONS"] = saved
 
 
-def in_thread(target: Callable[[], Any]) -> Callable[[], Any]:
+def in_thread(target: Callable[[], Any]) -> Callable[..., Any]:
     """Run ``target`` on a thread with its own connections; returns a join() that gives its result."""
     box: dict[str, Any] = {}
 
@@ -136,7 +136,7 @@ def wait_down(local: LocalCache, timeout: float = 5.0) -> None:
 
 def commands(client: redis.Redis) -> int:
     """Commands the server has run, except INFO (this count) and PING (the subscriber's heartbeat)."""
-    stats: dict[str, Any] = client.info("commandstats")  # type: ignore[assignment]
+    stats: Any = client.info("commandstats")  # typed differently by each redis-py release
     return sum(v["calls"] for k, v in stats.items() if k not in ("cmdstat_info", "cmdstat_ping"))
 
 
@@ -173,7 +173,7 @@ def read_line(process: subprocess.Popen[str]) -> dict[str, Any]:
     assert process.stdout is not None
     line = process.stdout.readline()
     assert line, f"the peer process ended early (exit code {process.wait()})"
-    return json.loads(line)  # type: ignore[no-any-return]
+    return json.loads(line)
 
 
 def run_elsewhere(code: str, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:

@@ -98,7 +98,7 @@ def read(tenant_id: str, threads: int) -> None:
     def loop(mine: list[tuple[float, int]]) -> None:
         while not stop.is_set():
             started = time.monotonic()
-            mine.append((started, Tenant.objects.get_config(tenant_id)["v"]))  # type: ignore[index]
+            mine.append((started, Tenant.objects.get_config(tenant_id)["v"]))
         connection.close()
 
     workers = [threading.Thread(target=loop, args=(mine,)) for mine in reads]

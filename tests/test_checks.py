@@ -189,7 +189,7 @@ def test_existing_checks_still_fire(registry_config: Callable[..., None], tmp_pa
 
 
 def test_every_check_id_is_documented_in_the_readme() -> None:
-    source = "".join(Path(m.__file__).read_text() for m in (checks, deploy_checks, row_checks))
+    source = "".join(Path(str(m.__file__)).read_text() for m in (checks, deploy_checks, row_checks))
     found = sorted(set(re.findall(r"tenant_registry\.([EW]\d{3})", source)))
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     table = readme[readme.index("## System checks") :].split("\n\n")[1]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -157,7 +158,7 @@ def test_system_checks_report_a_file_that_import_would_refuse_and_a_bad_allow_se
 
 
 def test_the_queryset_paths_refuse_a_document_too_deep_to_read_back(db, tenant_factory):
-    deep: dict = {}
+    deep: dict[str, Any] = {}
     node = deep
     for _ in range(300):
         node["n"] = {}

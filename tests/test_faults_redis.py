@@ -106,7 +106,7 @@ def test_invalidation_refused_with_readonly_is_replayed_when_writes_return(use_c
         key = store().keys.entry("tn_ro")
         client = slow_client(server)
         for name in client.scan_iter(match="*"):
-            primary.client().restore(name, 0, client.dump(name), replace=True)
+            primary.client().restore(name, 0, bytes(client.dump(name) or b""), replace=True)
         client.replicaof("127.0.0.1", primary.port)
         assert wait_until(lambda: client.info("replication").get("master_link_status") == "up", 10)
         assert client.exists(key)

@@ -235,7 +235,7 @@ def test_a_reader_in_a_repeatable_read_transaction_never_fills_its_old_snapshot(
 
 
 def waiting_in_single_flight(thread: threading.Thread) -> bool:
-    frame = sys._current_frames().get(thread.ident)
+    frame = sys._current_frames().get(thread.ident or 0)
     while frame is not None:
         if frame.f_code.co_filename.endswith("coalesce.py"):
             return True

@@ -39,7 +39,7 @@ def test_required_variable_error_names_variable_and_message(text):
 
 
 def test_unset_without_default_is_empty_and_reported():
-    missing = []
+    missing: list[str] = []
     assert interpolate_string("a${NOPE}b", ENV, missing.append) == "ab"
     assert missing == ["NOPE"]
 

@@ -25,7 +25,7 @@ def test_invalidate_all_removes_every_entry_of_ours_and_nothing_else(raw_redis: 
     assert store is not None
     pipe = raw_redis.pipeline(transaction=False)
     for index in range(5_000):
-        pipe.set(store.keys.entry(f"zz{index:05d}"), b"x")  # type: ignore[attr-defined]
+        pipe.set(store.keys.entry(f"zz{index:05d}"), b"x")
     foreign = [f"{key_prefix}foreign:{index}" for index in range(100)] + [f"other-app:{key_prefix}c:x"]
     foreign += [f"{key_prefix}c:{{1}}Not-An-Id", f"{key_prefix}c:{{1"]  # not an id; no closing brace
     for key in foreign:
@@ -46,7 +46,7 @@ def test_a_replayed_invalidation_is_published_too(redis_server: Any, use_cache: 
     use_cache(redis_server.url)
     store = cache.store()
     assert store is not None
-    channel = store.keys.channel  # type: ignore[attr-defined]
+    channel = store.keys.channel
     redis_server.kill()
     Tenant.objects.invalidate("tn_owed")
     assert cache.pending() == ({"tn_owed"}, False)
@@ -60,7 +60,7 @@ def test_a_replayed_invalidation_is_published_too(redis_server: Any, use_cache: 
         cache.contains("tn_owed")  # any call replays what is owed once the breaker lets it through
         message = listener.get_message(timeout=0.1)
     assert message is not None
-    assert list(channel_message(message["data"]).tokens) == ["tn_owed"]  # with the tenant's new token
+    assert list(channel_message(message["data"]).tokens or {}) == ["tn_owed"]  # with the tenant's new token
     listener.close()  # a listener that never acknowledges: the replay waits out the lease
     deadline = time.monotonic() + 1
     while cache.pending() != (set(), False) and time.monotonic() < deadline:

@@ -82,7 +82,7 @@ def test_save_config_validates(tenant_factory):
     from tenant_registry.exceptions import InvalidConfig
 
     with pytest.raises(InvalidConfig, match="tn_bad.*JSON object"):
-        Tenant.objects.save_config("tn_bad", ["not", "an", "object"])
+        Tenant.objects.save_config("tn_bad", ["not", "an", "object"])  # type: ignore[arg-type]
     with pytest.raises(InvalidConfig, match="tn_bad.*status"):
         Tenant.objects.save_config("tn_bad", {}, status="deleted")
     assert not Tenant.objects.filter(pk="tn_bad").exists()
@@ -125,6 +125,7 @@ def test_key_order_is_kept_in_the_database():
     assert list(Tenant.objects.get(pk="tn_order").config) == ["zeta", "alpha", "mid"]
     assert list(Tenant.objects.get(pk="tn_order").config["alpha"]) == ["y", "b"]
     resolved = Tenant.objects.get_config("tn_order")
+    assert resolved is not None
     assert list(resolved) == ["zeta", "alpha", "mid", "_meta"]
     assert list(resolved["mid"][0]) == ["z", "a"]
 

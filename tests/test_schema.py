@@ -90,10 +90,8 @@ def test_a_broken_schema_stops_every_write(with_schema: Callable[[Any], Path]) -
     path = with_schema(b'{"type": "object",\n "properties": }')
     with pytest.raises(SchemaFileError) as caught:
         Tenant.objects.save_config("tn_x", {"client": {}})
-    assert (
-        str(caught.value)
-        == f"TENANT_REGISTRY['SCHEMA'] {path}:2: not valid JSON: unexpected character, expected a JSON value"
-    )
+    # orjson's own wording follows, and changes between its releases
+    assert str(caught.value).startswith(f"TENANT_REGISTRY['SCHEMA'] {path}:2: not valid JSON: unexpected character")
     with pytest.raises(CommandError) as command:
         call_command("import_tenants", stdout=io.StringIO(), stderr=io.StringIO())
     assert str(command.value) == f"nothing was imported: {caught.value}"

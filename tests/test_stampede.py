@@ -104,7 +104,7 @@ def saved_then_expired(tenant_id: str, config: dict[str, Any]) -> Any:
     cache.settle()
     store = cache.store()
     assert store is not None
-    store.client.unlink(store.keys.entry(tenant_id))
+    store.client.unlink(store.keys.entry(tenant_id))  # type: ignore[attr-defined]
     tier = cache.local_tier()
     if tier is not None:
         tier.discard([tenant_id])
@@ -113,7 +113,7 @@ def saved_then_expired(tenant_id: str, config: dict[str, Any]) -> Any:
 
 def test_a_reader_waits_for_the_lock_holders_fill_instead_of_querying(django_assert_num_queries: Any) -> None:
     store = saved_then_expired("tn_locked", {"client": {"name": "database"}})
-    store.client.set(store.keys.lock("tn_locked"), "another-process", px=2000)  # type: ignore[attr-defined]
+    store.client.set(store.keys.lock("tn_locked"), "another-process", px=2000)
     guard = cache.guard("tn_locked")
     assert guard is not None
     timer = threading.Timer(
@@ -134,7 +134,7 @@ def test_a_reader_waits_for_the_lock_holders_fill_instead_of_querying(django_ass
 
 def test_a_reader_queries_once_the_lock_is_released_without_a_fill(django_assert_num_queries: Any) -> None:
     store = saved_then_expired("tn_locked", {"client": {"name": "database"}})
-    store.client.set(store.keys.lock("tn_locked"), "another-process", px=2000)  # type: ignore[attr-defined]
+    store.client.set(store.keys.lock("tn_locked"), "another-process", px=2000)
     timer = threading.Timer(0.05, lambda: cache.release("tn_locked", "another-process"))
     timer.start()
     with django_assert_num_queries(1):
@@ -145,7 +145,7 @@ def test_a_reader_queries_once_the_lock_is_released_without_a_fill(django_assert
 
 def test_a_lock_holder_that_never_fills_delays_a_reader_by_at_most_the_wait(django_assert_num_queries: Any) -> None:
     store = saved_then_expired("tn_locked", {"client": {"name": "database"}})
-    store.client.set(store.keys.lock("tn_locked"), "a-dead-process", px=60_000)  # type: ignore[attr-defined]
+    store.client.set(store.keys.lock("tn_locked"), "a-dead-process", px=60_000)
     started = time.monotonic()
     with django_assert_num_queries(1):
         assert Tenant.objects.get_config("tn_locked")["client"]["name"] == "database"

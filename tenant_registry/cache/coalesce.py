@@ -101,7 +101,7 @@ def fill_is_safe(connection: Any) -> bool:
         return True
     if connection.vendor != "postgresql":
         return False
-    from django.db.backends.postgresql.psycopg_any import IsolationLevel  # psycopg 3 or 2, as installed
+    from psycopg import IsolationLevel
 
     return getattr(connection, "isolation_level", None) in (
         IsolationLevel.READ_UNCOMMITTED,

@@ -46,6 +46,10 @@ class Server:
     def connect(self, database: str = "postgres") -> psycopg.Connection[tuple[object, ...]]:
         return psycopg.connect(host="127.0.0.1", port=self.port, user=USER, dbname=database, autocommit=True)
 
+    def answers(self) -> bool:
+        self.connect().close()
+        return True
+
 
 @dataclass
 class Replicated:
@@ -64,7 +68,7 @@ class Replicated:
     def wait_caught_up(self, timeout: float = 15.0) -> None:
         """Until the replica has applied everything the primary wrote so far."""
         with self.primary.connect() as conn:
-            lsn = conn.execute("SELECT pg_current_wal_lsn()::text").fetchone()[0]  # type: ignore[index]
+            lsn = conn.execute("SELECT pg_current_wal_lsn()::text").fetchone()[0]
 
         def applied() -> bool:
             with self.replica.connect() as conn:
@@ -82,7 +86,7 @@ def _postgres(group: Group, name: str, data: Path, port: int, *settings: str) ->
     proc = group.add(Proc(f"postgres {name}", cmd, group.base / f"{name}.log"))
     proc.stop_signal = signal.SIGINT  # a fast shutdown: SIGTERM would wait for clients to leave
     server = Server(port, proc)
-    wait_until(lambda: server.connect().close() is None, 30, proc, f"connection on port {port}")
+    wait_until(server.answers, 30, proc, f"connection on port {port}")
     return server
 
 
@@ -125,5 +129,5 @@ def start_pooler(group: Group, upstream: int, *, servers: int, round_robin: bool
     cmd = as_user(USER, [binary(binary_path, POOLER_HINT), str(ini)])  # it refuses to run as root
     proc = group.add(Proc("pgbouncer", cmd, group.base / "pgbouncer.log"))
     server = Server(port, proc)
-    wait_until(lambda: server.connect().close() is None, 30, proc, f"connection on port {port}")
+    wait_until(server.answers, 30, proc, f"connection on port {port}")
     return server

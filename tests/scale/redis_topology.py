@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,10 @@ def client(port: int, **options: Any) -> redis.Redis:
     """A plain client of one server that tries once (redis-py would retry with back-off)."""
     options.setdefault("retry", Retry(NoBackoff(), 0))
     return redis.Redis(host="127.0.0.1", port=port, socket_timeout=2, socket_connect_timeout=2, **options)
+
+
+def ping(port: int) -> bool:
+    return bool(client(port).ping())
 
 
 def wait_replicated(primary: int, timeout: float = 10.0) -> None:
@@ -231,7 +236,7 @@ def start_sentinel(group: Group, down_after_ms: int = 1000, failover_ms: int = 3
         )
         cmd = [binary("redis-server", HINT), str(conf), "--sentinel"]
         proc = group.add(Proc(f"sentinel {index}", cmd, folder / "out.log"))
-        wait_until(lambda p=port: client(p).ping(), 15, proc, f"sentinel PING answer on port {port}")
+        wait_until(partial(ping, port), 15, proc, f"sentinel PING answer on port {port}")
         sentinels.append(port)
     topology = Sentinel(group, servers, sentinels, primary)
     wait_until(lambda: topology.master_port() == primary, 15, None, f"sentinels agreeing on {SERVICE}")

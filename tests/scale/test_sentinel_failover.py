@@ -61,7 +61,7 @@ def replicated_entry(topology: Sentinel) -> tuple[int, bytes]:
     assert wait_until(lambda: primary.exists(key) == 1, 5) is not None, "no entry on the primary"
     wait_replicated(topology.primary)
     replica = next(port for port in topology.servers if port != topology.primary)
-    entry = client(replica).get(key)
+    entry: Any = client(replica).get(key)
     assert entry is not None and entry == primary.get(key)
     return replica, entry
 
