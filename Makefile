@@ -58,7 +58,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
-	$(BIN)/mypy tenant_registry
+	$(BIN)/mypy tenant_registry tests
 
 check: lint typecheck test
 
