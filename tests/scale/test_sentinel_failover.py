@@ -200,6 +200,6 @@ def test_a_save_around_a_failover_is_served_by_every_process_within_the_bound(
     if moment == "once-the-writer-uses-the-cache":  # sent at once: fresh after commit
         assert (owed, olds) == (set(), [[], [], []])
     hold_in_every_tier(workers, "new")  # each channel follows the new primary: its tier keeps reads again
-    assert wait_until(lambda: b'"new"' in (client(replica).get(store().keys.entry(TENANT)) or b""), 5) is not None
+    assert wait_until(lambda: b'"new"' in (client(replica).get(store().keys.entry(TENANT)) or b""), 20) is not None
     served, counts = [f"{s:.3f}" for s in stale], [len(old_reads) for old_reads in olds]
     logger.info("%s: old config up to %s s on, %s reads, per process (owed: %s)", moment, served, counts, owed)
