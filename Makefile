@@ -3,6 +3,8 @@
 # make test-scale: tests/scale (marked scale): starts its own Redis password/TLS/Sentinel/Cluster, a PostgreSQL
 #             replica, a PgBouncer and gunicorn/uvicorn servers on free loopback ports
 # make bench: the benchmark table (see benchmarks/__main__.py)
+# make frontend: rebuild the admin's editor.js and its licence notice from frontend/ (docs/frontend.md)
+# make frontend-check: what CI runs: a fresh build must equal the committed files, then ESLint and node --test
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -11,8 +13,11 @@ PYTEST_ARGS ?=
 CHROMIUM ?= /usr/bin/chromium
 PGBOUNCER ?= /usr/sbin/pgbouncer
 APT_GET ?= apt-get
+NPM ?= /usr/bin/npm
+FRONTEND_STAMP := frontend/node_modules/.installed
 
-.PHONY: run test test-scale bench-http lint typecheck check clean soak bench chromium pgbouncer
+.PHONY: run test test-scale bench-http lint typecheck check clean soak bench chromium pgbouncer npm \
+	frontend frontend-check frontend-lint frontend-test
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +54,28 @@ chromium:
 pgbouncer:
 	$(call debian,$(PGBOUNCER),pgbouncer,test-scale,for the pooler tests)
 
+npm:
+	$(call debian,$(NPM),npm,frontend-check,for the editor's build)
+
+# Exactly the versions in package-lock.json; no install scripts (esbuild runs from its platform package).
+$(FRONTEND_STAMP): frontend/package.json frontend/package-lock.json | npm
+	cd frontend && $(NPM) ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+frontend: $(FRONTEND_STAMP)
+	cd frontend && $(NPM) run --silent build
+
+frontend-lint: $(FRONTEND_STAMP)
+	cd frontend && $(NPM) run --silent lint
+
+frontend-test: $(FRONTEND_STAMP)
+	cd frontend && $(NPM) test --silent
+
+frontend-check: $(FRONTEND_STAMP)
+	cd frontend && $(NPM) run --silent check
+	cd frontend && $(NPM) run --silent lint
+	cd frontend && $(NPM) test --silent
+
 test-scale: $(STAMP) pgbouncer
 	DJANGO_SETTINGS_MODULE=project.test_settings $(BIN)/python -m pytest -m scale $(PYTEST_ARGS)
 
@@ -63,7 +90,7 @@ typecheck: $(STAMP)
 check: lint typecheck test
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache project/db.sqlite3
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache project/db.sqlite3 frontend/node_modules
 
 # make soak : readers and writers in two processes while our own redis-server is killed and restarted
 #             (SOAK_SECONDS, default 60; DATABASE_URL names the soak database, created if missing)

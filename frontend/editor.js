@@ -21,16 +21,7 @@ import {
   lineNumbers,
 } from "@codemirror/view";
 import { schemaCompletion, schemaLinter } from "./schema.js";
-
-const POSITION = /line (\d+), column (\d+)/;
-
-// The server's "line L, column C" as a document offset (columns count from 1).
-function serverOffset(doc, message) {
-  const found = POSITION.exec(message || "");
-  if (!found) return null;
-  const line = doc.line(Math.min(Math.max(Number(found[1]), 1), doc.lines));
-  return Math.min(line.from + Math.max(Number(found[2]) - 1, 0), line.to);
-}
+import { serverMarks } from "./server_errors.js";
 
 function serverErrors(textarea) {
   const row = textarea.closest(".form-row, .fieldBox") || textarea.parentElement;
@@ -48,13 +39,20 @@ function readSchema() {
   }
 }
 
-function mount(textarea) {
-  const schema = readSchema();
+const KEYS = keymap.of([
+  ...closeBracketsKeymap,
+  ...completionKeymap,
+  ...lintKeymap,
+  ...defaultKeymap,
+  ...searchKeymap,
+  ...historyKeymap,
+  ...foldKeymap,
+  indentWithTab,
+]);
+
+function basics(textarea) {
   const helpId = textarea.getAttribute("aria-describedby");
-  const sync = EditorView.updateListener.of((update) => {
-    if (update.docChanged) textarea.value = update.state.doc.toString();
-  });
-  const extensions = [
+  return [
     lineNumbers(),
     highlightActiveLineGutter(),
     foldGutter(),
@@ -68,16 +66,7 @@ function mount(textarea) {
     json(),
     linter(jsonParseLinter(), { delay: 400 }),
     lintGutter(),
-    keymap.of([
-      ...closeBracketsKeymap,
-      ...completionKeymap,
-      ...lintKeymap,
-      ...defaultKeymap,
-      ...searchKeymap,
-      ...historyKeymap,
-      ...foldKeymap,
-      indentWithTab,
-    ]),
+    KEYS,
     EditorState.tabSize.of(2),
     EditorView.lineWrapping,
     EditorView.contentAttributes.of({
@@ -85,17 +74,33 @@ function mount(textarea) {
       tabindex: "0",
       ...(helpId ? { "aria-describedby": helpId } : {}),
     }),
-    sync,
+    EditorView.updateListener.of((update) => {
+      if (update.docChanged) textarea.value = update.state.doc.toString();
+    }),
   ];
+}
+
+// The server's errors stay marked until the text changes: a linter of their own, so the JSON and schema
+// linters' runs (which replace every diagnostic they did not produce) keep them.
+function markServerErrors(view, textarea, wrapper) {
+  const marks = serverMarks(view.state.doc, serverErrors(textarea));
+  if (!marks.length) return [];
+  view.dispatch(setDiagnostics(view.state, marks));
+  view.dispatch({ selection: { anchor: marks[0].from }, scrollIntoView: true });
+  wrapper.dataset.errorLine = String(view.state.doc.lineAt(marks[0].from).number);
+  return marks;
+}
+
+function mount(textarea) {
+  const schema = readSchema();
+  const submitted = textarea.value;
+  let marks = [];
+  const extensions = basics(textarea);
   if (schema) {
     extensions.push(autocompletion({ override: [schemaCompletion(schema)] }));
     extensions.push(linter(schemaLinter(schema), { delay: 500 }));
   }
-  // The server's errors stay marked until the text changes: a linter of their own, so the JSON and schema
-  // linters' runs (which replace every diagnostic they did not produce) keep them.
-  const submitted = textarea.value;
-  let serverMarks = [];
-  extensions.push(linter((view) => (view.state.doc.toString() === submitted ? serverMarks : []), { delay: 400 }));
+  extensions.push(linter((view) => (view.state.doc.toString() === submitted ? marks : []), { delay: 400 }));
   const wrapper = document.createElement("div");
   wrapper.className = "tr-editor";
   textarea.after(wrapper);
@@ -103,19 +108,7 @@ function mount(textarea) {
   textarea.hidden = true;
   textarea.setAttribute("aria-hidden", "true");
   textarea.tabIndex = -1;
-
-  const marked = serverErrors(textarea)
-    .map((message) => ({ message, at: serverOffset(view.state.doc, message) }))
-    .filter((error) => error.at !== null);
-  if (marked.length) {
-    serverMarks = marked.map(({ message, at }) => {
-      const line = view.state.doc.lineAt(at);
-      return { from: at, to: Math.max(at, line.to), severity: "error", message, source: "server" };
-    });
-    view.dispatch(setDiagnostics(view.state, serverMarks));
-    view.dispatch({ selection: { anchor: marked[0].at }, scrollIntoView: true });
-    wrapper.dataset.errorLine = String(view.state.doc.lineAt(marked[0].at).number);
-  }
+  marks = markServerErrors(view, textarea, wrapper);
   window.trEditor = view;
   return view;
 }

@@ -1,5 +1,6 @@
-"""`make test` brings Debian's chromium for the browser tests, and `make test-scale` Debian's pgbouncer for
-the pooler tests, by themselves, or say in one line why they cannot."""
+"""`make test` brings Debian's chromium for the browser tests, `make test-scale` Debian's pgbouncer for the
+pooler tests and `make frontend-check` Debian's npm for the editor's build, by themselves, or say in one line
+why they cannot."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ class Package(NamedTuple):
 PACKAGES = [
     Package("chromium", "CHROMIUM", "test", "for the browser tests"),
     Package("pgbouncer", "PGBOUNCER", "test-scale", "for the pooler tests"),
+    Package("npm", "NPM", "frontend-check", "for the editor's build"),
 ]
 
 
