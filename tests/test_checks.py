@@ -58,7 +58,8 @@ def test_w005_a_referenced_secret_variable_is_not_set(
         Warning(
             f"tenant tn_d4e5f6 ({config_dir}/tn_d4e5f6.yaml): secret variables not set: "
             "infrastructure.openai.api_key (${TN_D4E5F6_OPENAI_API_KEY}).",
-            hint="Set them in the environment of every process that serves this tenant.",
+            hint="Set them in the environment of every process that serves this tenant, or as files "
+            "(<VAR>_FILE, or a file named like the variable in SECRET_DIRS).",
             id="tenant_registry.W005",
         )
     ]
@@ -88,7 +89,8 @@ def test_w005_database_tenants(monkeypatch: pytest.MonkeyPatch, registry_config:
     assert checks.check_database_secrets(databases=["default"]) == [
         Warning(
             "tenant tn_x (database): secret variables not set: vault.token (${VAULT_TOKEN_X}).",
-            hint="Set them in the environment of every process that serves this tenant.",
+            hint="Set them in the environment of every process that serves this tenant, or as files "
+            "(<VAR>_FILE, or a file named like the variable in SECRET_DIRS).",
             id="tenant_registry.W005",
         )
     ]
