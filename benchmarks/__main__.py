@@ -25,7 +25,7 @@ def main() -> int:
     import django
 
     django.setup()
-    from . import bulk, data, reads, saves, stampede
+    from . import bulk, data, reads, saves, secret_files, stampede
     from .report import Table
 
     quick = os.environ.get("BENCH_QUICK") == "1"
@@ -41,6 +41,8 @@ def main() -> int:
             n = (2_000 if size == "3 KB" else 600) // (4 if quick else 1)
             table.rows += reads.hits(size, hot, f"bench-yaml-{slug}", n * 2)
             table.rows += reads.redis_hits(size, hot, n)
+            if size == "3 KB":
+                table.rows += secret_files.hits(size, data.tenant_id(9_998), data.tenant_id(9_997), n)
             cold = (
                 [data.tenant_id(i) for i in range(4_000)]
                 if size == "3 KB"

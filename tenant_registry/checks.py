@@ -232,7 +232,8 @@ def secret_messages(tenant_id: str, where: str, config: dict[str, Any]) -> list[
     return [
         Warning(
             f"tenant {tenant_id} ({where}): secret variables not set: {'; '.join(unset)}.",
-            hint="Set them in the environment of every process that serves this tenant.",
+            hint="Set them in the environment of every process that serves this tenant, or as files "
+            "(<VAR>_FILE, or a file named like the variable in SECRET_DIRS).",
             id="tenant_registry.W005",
         )
     ]

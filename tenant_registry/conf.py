@@ -35,6 +35,7 @@ DEFAULTS: dict[str, Any] = {
     "MAX_YAML_BYTES": 1_048_576,
     "MAX_YAML_DEPTH": 32,
     "ENV_ALLOW": (),  # variables database configs may read besides their own and SECRET_ENV's
+    "SECRET_DIRS": (),  # directories of files named like variables (Docker, Kubernetes); enables <VAR>_FILE
     "SCHEMA": None,  # path to a JSON Schema file every write is validated against
     "L1_ENABLED": True,
     "L1_MAX_ENTRIES": 10_000,
@@ -52,6 +53,8 @@ def get_settings() -> dict[str, Any]:
     merged["CONFIG_DIR"] = Path(merged["CONFIG_DIR"])
     if merged["SCHEMA"] is not None:
         merged["SCHEMA"] = Path(merged["SCHEMA"])
+    if isinstance(merged["SECRET_DIRS"], str | Path):
+        merged["SECRET_DIRS"] = (merged["SECRET_DIRS"],)
     merged["YAML_ONLY_TENANTS"] = frozenset(merged["YAML_ONLY_TENANTS"])
     merged["SECRET_KEYS"] = frozenset(k.lower() for k in merged["SECRET_KEYS"])
     return merged

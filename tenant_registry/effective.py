@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +10,7 @@ from django.db.models import Model
 
 from . import conf, entry, read
 from .documents import env_access
+from .documents.environ import environ
 from .documents.interpolation import reference_name
 from .documents.masking import env_value_paths, mask_secrets, mask_value
 from .documents.secrets import KeyPath, dotted, env_lookup, secret_scalars
@@ -24,7 +24,7 @@ class SecretSource:
     path: str
     shown: str  # the masked value
     origin: str  # "referenced variable", "tenant variable", "global variable", "missing" or "config"
-    variable: str = ""  # for "missing": every variable that was looked for
+    variable: str = ""  # the variable, with its file when read from one; for "missing": every one looked for
 
 
 @dataclass
@@ -89,18 +89,24 @@ def _source(
     """Mirrors entry.resolve: a ``${VAR}`` reference first, then SECRET_ENV's tenant and global variables."""
     reference = reference_name(stored)
     readable = reference is not None and (not database or env_access.allowed(tenant_id, reference))
-    if reference is not None and readable and os.environ.get(reference):
-        return SecretSource(dotted(path), shown, "referenced variable", reference)
+    if reference is not None and readable and environ.get(reference):
+        return SecretSource(dotted(path), shown, "referenced variable", _named(reference))
     tried = [] if reference is None else [reference]
     if env_variable is not None and (reference is not None or stored in (None, "")):
         _, where = env_lookup(tenant_id, env_variable)
         if where != "missing":
             variable = env_prefix(tenant_id) + env_variable if where == "tenant" else env_variable
-            return SecretSource(dotted(path), shown, LABELS[where], variable)
+            return SecretSource(dotted(path), shown, LABELS[where], _named(variable))
         tried += [env_prefix(tenant_id) + env_variable, env_variable]
     if tried:
         return SecretSource(dotted(path), shown, "missing", " or ".join(dict.fromkeys(tried)))
     return SecretSource(dotted(path), shown, "config")
+
+
+def _named(variable: str) -> str:
+    """The variable, and the file its value was read from if any (a path, never its content)."""
+    file = environ.origin(variable)
+    return variable if file is None else f"{variable} (file {file})"
 
 
 def _at(doc: Any, path: KeyPath) -> Any:

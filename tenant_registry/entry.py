@@ -97,7 +97,10 @@ def resolve(entry: dict[str, Any], where: str | Callable[[], str], reads: Reads 
             interpolate_at(config, entry["x"], env, lambda name: _warn_unset(where, name, tenant_id, database))
         except InterpolationError as exc:
             raise InterpolationError(f"{_text(where)}: {exc}") from None
-    secrets.fill_from_env(tenant_id, config, reads)
+    try:
+        secrets.fill_from_env(tenant_id, config, reads)
+    except InterpolationError as exc:
+        raise InterpolationError(f"{_text(where)}: {exc}") from None
     config["_meta"] = {"source": entry["src"], "tenant_id": tenant_id, "status": entry["st"]}
     return config
 
@@ -125,7 +128,7 @@ def answer(kept: Holder, resolve: Callable[[dict[str, Any], Reads], dict[str, An
     if type(last) is Answer and last.settings is settings and environ.unchanged(last.reads):
         found: dict[str, Any] = orjson.loads(last.text)
         return found
-    reads: Reads = []
+    reads = Reads()
     resolved = resolve(orjson.loads(kept.raw), reads)
     if resolved is not None:
         kept.answer = Answer(orjson.dumps(resolved), settings, reads)

@@ -37,3 +37,7 @@ class RegistryUnavailable(TenantRegistryError):
 
 class SchemaFileError(TenantRegistryError):
     """TENANT_REGISTRY["SCHEMA"] names a file that is missing, not JSON, or not a valid JSON Schema."""
+
+
+class SecretFileError(InterpolationError):
+    """A variable's file (``<VAR>_FILE`` or SECRET_DIRS) that is missing, unreadable or outside SECRET_DIRS."""

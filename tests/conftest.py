@@ -17,6 +17,7 @@ from tenant_registry import cache, conf
 from tenant_registry.yaml import tenant_files
 
 from .helpers import peer_env, start_peer
+from .secret_mounts import KubeMount
 from .services import START_POSTGRES, START_REDIS, HungServer, RedisServer, SettledRedis, running_redis
 
 REPO = Path(__file__).resolve().parent.parent
@@ -189,3 +190,24 @@ def staff_client(db: None, client: Any) -> Callable[..., Any]:
         return client
 
     return login
+
+
+@pytest.fixture
+def secret_dir(tmp_path: Path, registry_config: Callable[..., None]) -> Path:
+    """A directory of secret files named like variables, the only SECRET_DIRS entry."""
+    directory = tmp_path / "secrets"
+    directory.mkdir()
+    registry_config(SECRET_DIRS=[str(directory)])
+    return directory
+
+
+@pytest.fixture
+def kube_mount(tmp_path: Path, registry_config: Callable[..., None]) -> Callable[[dict[str, str]], KubeMount]:
+    """``kube_mount({"KEY": "value"})``: a Kubernetes-style secret volume, the only SECRET_DIRS entry."""
+
+    def mount(values: dict[str, str]) -> KubeMount:
+        mounted = KubeMount(tmp_path / "kube-secrets", values)
+        registry_config(SECRET_DIRS=[str(mounted.root)])
+        return mounted
+
+    return mount

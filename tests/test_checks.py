@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.core.checks import Error, Warning, run_checks
 
-from tenant_registry import checks, deploy_checks, row_checks
+from tenant_registry import checks, deploy_checks, row_checks, secret_dir_checks
 from tenant_registry.models import Tenant
 
 ALL_REFERENCED = ("TN_D4E5F6_OPENAI_API_KEY", "SUPABASE_ANON_KEY_AFRICASTAY", "OPENAI_KEY_AFRICASTAY")
@@ -58,7 +58,8 @@ def test_w005_a_referenced_secret_variable_is_not_set(
         Warning(
             f"tenant tn_d4e5f6 ({config_dir}/tn_d4e5f6.yaml): secret variables not set: "
             "infrastructure.openai.api_key (${TN_D4E5F6_OPENAI_API_KEY}).",
-            hint="Set them in the environment of every process that serves this tenant.",
+            hint="Set them in the environment of every process that serves this tenant, or as files "
+            "(<VAR>_FILE, or a file named like the variable in SECRET_DIRS).",
             id="tenant_registry.W005",
         )
     ]
@@ -88,7 +89,8 @@ def test_w005_database_tenants(monkeypatch: pytest.MonkeyPatch, registry_config:
     assert checks.check_database_secrets(databases=["default"]) == [
         Warning(
             "tenant tn_x (database): secret variables not set: vault.token (${VAULT_TOKEN_X}).",
-            hint="Set them in the environment of every process that serves this tenant.",
+            hint="Set them in the environment of every process that serves this tenant, or as files "
+            "(<VAR>_FILE, or a file named like the variable in SECRET_DIRS).",
             id="tenant_registry.W005",
         )
     ]
@@ -189,12 +191,12 @@ def test_existing_checks_still_fire(registry_config: Callable[..., None], tmp_pa
 
 
 def test_every_check_id_is_documented_in_the_readme() -> None:
-    source = "".join(Path(str(m.__file__)).read_text() for m in (checks, deploy_checks, row_checks))
+    source = "".join(Path(str(m.__file__)).read_text() for m in (checks, deploy_checks, row_checks, secret_dir_checks))
     found = sorted(set(re.findall(r"tenant_registry\.([EW]\d{3})", source)))
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     table = readme[readme.index("## System checks") :].split("\n\n")[1]
     assert found == sorted(set(re.findall(r"`([EW]\d{3})`", table)))
-    assert found[-1] == "W010"
+    assert found[-1] == "W017"
 
 
 def test_a_registry_setting_that_is_not_a_dict_is_a_clear_error(settings):

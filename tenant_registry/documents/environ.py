@@ -4,8 +4,11 @@
 secret lookups of a read; this view asks the environment's own mapping directly and falls back
 to ``os.environ`` where that mapping is not the usual dict.
 
-A lookup can be recorded (:data:`Reads`) so that :meth:`Environ.unchanged` tells, in a few
+A lookup can be recorded (:class:`Reads`) so that :meth:`Environ.unchanged` tells, in a few
 identity checks, whether an answer built from those lookups would still be the same.
+
+With SECRET_DIRS set, a variable the environment lacks is looked for in files
+(:mod:`.secret_files`): the environment wins, then ``<VAR>_FILE``, then the directories in order.
 """
 
 from __future__ import annotations
@@ -13,26 +16,43 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Mapping
 
-from . import MEMO_CHARS
+from . import MEMO_CHARS, secret_files
 
-Reads = list[tuple[object, object]]  # (the environment's key, the value object found or None) per lookup
+
+class Reads(list[tuple[object, object]]):
+    """(the environment's key, the value object found or None) per lookup, and in ``files`` each
+    file or directory a file lookup depended on, with its signature."""
+
+    __slots__ = ("files",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.files: secret_files.Files = {}
+
+
 _UNTRACKED = object()  # recorded when the environment is not the usual dict: never unchanged
 
 
 class Environ(Mapping[str, str]):
     def get(self, name: str, default: str | None = None) -> str | None:  # type: ignore[override]
-        data = os.environ.__dict__.get("_data")
-        if data is not _data or not isinstance(data, dict):  # os.environ replaced, or not the usual kind
-            return os.environ.get(name, default)
-        key = _keys.get(name)
-        if key is None:
-            key = _encoded(name)
-        value = data.get(key)
-        return default if value is None else os.environ.decodevalue(value)
+        value = self.getter()(name)
+        return default if value is None else value
 
     def getter(self, reads: Reads | None = None) -> Callable[[str], str | None]:
-        """``get`` bound to the environment's mapping once, for the many lookups of one read;
-        with ``reads``, each lookup is recorded there."""
+        """``get`` bound to the environment's mapping (and SECRET_DIRS) once, for the many lookups
+        of one read; with ``reads``, each lookup is recorded there."""
+        env = self._env_getter(reads)
+        if not secret_files.roots():
+            return env
+        files = None if reads is None else reads.files
+
+        def get(name: str) -> str | None:
+            value = env(name)
+            return secret_files.lookup(name, env, files) if value is None else value
+
+        return get
+
+    def _env_getter(self, reads: Reads | None) -> Callable[[str], str | None]:
         data = os.environ.__dict__.get("_data")
         if data is not _data or not isinstance(data, dict):  # os.environ replaced, or not the usual kind
             if reads is not None:
@@ -51,17 +71,23 @@ class Environ(Mapping[str, str]):
 
         return get
 
+    def origin(self, name: str) -> str | None:
+        """The file ``name``'s value would come from, or None (the environment, or nowhere)."""
+        env = self._env_getter(None)
+        return None if env(name) is not None else secret_files.origin(name, env)
+
     def unchanged(self, reads: Reads) -> bool:
-        """Whether every recorded lookup would find the same value object: os.environ stores a new
-        one on every assignment, and the record keeps the old one alive, so identity is exact."""
+        """Whether every recorded lookup would find the same value object (os.environ stores a new
+        one on every assignment, and the record keeps the old one alive, so identity is exact), and
+        every recorded file is the same file."""
         data = os.environ.__dict__.get("_data")
         if data is not _data or not isinstance(data, dict):
             return False
         get = data.get
-        for key, value in reads:  # noqa: SIM110 - a loop, not all(): this runs on every in-process hit
+        for key, value in reads:
             if get(key) is not value:
                 return False
-        return True
+        return not reads.files or secret_files.still(reads.files)
 
     def __getitem__(self, name: str) -> str:
         return os.environ[name]

@@ -1,13 +1,13 @@
-"""Secrets: found and stripped on every write, filled from the environment on every read."""
+"""Secrets: found and stripped on every write, filled from the environment (or its files) on every read."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
 from .. import conf
+from ..exceptions import InterpolationError
 from ..ids import env_prefix
 from .environ import Reads
 from .environ import environ as live_environ
@@ -123,12 +123,15 @@ def fill_from_env(tenant_id: str, config: dict[str, Any], reads: Reads | None = 
         if section.get(leaf) not in (None, ""):
             sources[dotted_path] = "config"
             continue
-        value = get(own + variable)
-        if value:
-            sources[dotted_path] = "tenant"
-        else:
-            value = get(variable)
-            sources[dotted_path] = "global" if value else "missing"
+        try:
+            value = get(own + variable)
+            if value:
+                sources[dotted_path] = "tenant"
+            else:
+                value = get(variable)
+                sources[dotted_path] = "global" if value else "missing"
+        except InterpolationError as exc:  # a file that cannot be read
+            raise InterpolationError(f"at {dotted_path}: {exc}") from None
         if value:
             section[leaf] = value
     return sources
@@ -147,17 +150,24 @@ def _targets(secret_env: dict[str, str]) -> tuple[tuple[str, tuple[str, ...], st
 
 def unset_variables(tenant_id: str, config: dict[str, Any], environ: Mapping[str, str] | None = None) -> list[str]:
     """``<key path> (${VAR})`` for each ``${VAR}`` reference under a secret key of an uninterpolated
-    config whose variable is unset or empty (and, at a SECRET_ENV path, that has no environment
-    fallback either): the secrets that would resolve to nothing."""
-    env = os.environ if environ is None else environ
+    config whose variable is found nowhere (the environment, its ``_FILE``, SECRET_DIRS) or empty
+    (and, at a SECRET_ENV path, that has no fallback either): the secrets that would resolve to
+    nothing. A file that cannot be read is named with why."""
+    env = live_environ if environ is None else environ
     secret_env: dict[str, str] = conf.get("SECRET_ENV")
     problems: list[str] = []
     for path, value in secret_scalars(config):
         name = reference_name(value)
-        if name is None or env.get(name):
+        if name is None:
             continue
-        variable = secret_env.get(dotted(path))
-        if variable and env_lookup(tenant_id, variable, env)[0]:
+        try:
+            if env.get(name):
+                continue
+            variable = secret_env.get(dotted(path))
+            if variable and env_lookup(tenant_id, variable, env)[0]:
+                continue
+        except InterpolationError as exc:
+            problems.append(f"{dotted(path)} (${{{name}}}: {exc})")
             continue
         problems.append(f"{dotted(path)} (${{{name}}})")
     return problems
