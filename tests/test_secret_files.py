@@ -45,7 +45,7 @@ def l1_reads(redis_server: Any, use_cache: Any, django_assert_num_queries: Any) 
     return read
 
 
-def api_key(config: dict[str, Any]) -> Any:
+def api_key(config: dict[str, Any] | None) -> Any:
     return config["infrastructure"]["openai"].get("api_key")
 
 
