@@ -6,13 +6,14 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from django import forms
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models.functions import Replace, Upper
 
 from . import conf
 from .documents import depth, json_text
 from .documents.secrets import dotted, literal_secrets
 from .exceptions import InvalidConfig
-from .ids import env_prefix, env_prefix_expression
+from .ids import env_prefix
 from .managers import clean_config
 from .models import Tenant
 from .yaml import tenant_files
@@ -124,7 +125,8 @@ class TenantForm(_ModelForm):
         return tenant_id
 
     def _same_prefix(self, tenant_id: str) -> str | None:
-        rows = Tenant.objects.annotate(_prefix=env_prefix_expression()).filter(_prefix=env_prefix(tenant_id)[:-1])
+        key = Upper(Replace("id", models.Value("-"), models.Value("_")))
+        rows = Tenant.objects.annotate(_prefix=key).filter(_prefix=env_prefix(tenant_id)[:-1])
         found: str | None = rows.exclude(pk=tenant_id).values_list("pk", flat=True).first()
         return found
 

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import re
 
-from django.db.models import Func, Value
-from django.db.models.functions import Replace, Upper
-
 from .exceptions import InvalidTenantId
 
 ID_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
@@ -23,8 +20,3 @@ def validate_id(tenant_id: object) -> str:
 def env_prefix(tenant_id: str) -> str:
     """``tn-a1b2c3`` -> ``TN_A1B2C3_``: the prefix of a tenant's own environment variables."""
     return _NON_ENV.sub("_", tenant_id.upper()) + "_"
-
-
-def env_prefix_expression() -> Func:
-    """``env_prefix(id)`` without its trailing ``_``, as the database computes it (ids hold no other symbol)."""
-    return Upper(Replace("id", Value("-"), Value("_")))

@@ -14,15 +14,15 @@ import orjson
 from asgiref.sync import sync_to_async
 from django.apps import apps
 from django.db import IntegrityError, InterfaceError, OperationalError, models, router, transaction
+from django.db.models.functions import Replace, Upper
 
 from . import cache, conf, read, revisions
-from .choices import Status
 from .documents import depth, schema
 from .documents.checks import Checked, check
 from .documents.env_access import PrefixOwners, check_expressions, covered_by, covering_prefixes, taken_over
 from .documents.secrets import dotted, walk
 from .exceptions import InvalidConfig, RegistryUnavailable, TenantConflict, YamlOnlyTenant
-from .ids import env_prefix, env_prefix_expression, validate_id
+from .ids import env_prefix, validate_id
 from .queryset import TenantQuerySet
 from .yaml import tenant_files
 
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from .models import Tenant
 
 logger = logging.getLogger("tenant_registry")
+STATUSES = ("active", "inactive", "suspended")
 _NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")  # an escaped NUL, not an escaped backslash + "u0000"
 
 
@@ -66,8 +67,8 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
                 f"tenant {tenant_id} is YAML-only: edit {tenant_files.config_dir()}/{tenant_id}.yaml instead"
             )
         checked = clean(tenant_id, config)[1]
-        if status is not None and status not in Status.values:
-            raise InvalidConfig(f"tenant {tenant_id}: status must be one of {', '.join(Status.values)}, got {status!r}")
+        if status is not None and status not in STATUSES:
+            raise InvalidConfig(f"tenant {tenant_id}: status must be one of {', '.join(STATUSES)}, got {status!r}")
         try:
             with transaction.atomic(using=self._write_db()):
                 return self._upsert(tenant_id, checked, name, status, expected_version)
@@ -110,7 +111,7 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
     def _conflict_message(self, tenant_id: str) -> str:
         prefix = env_prefix(tenant_id)
         other = (
-            self.annotate(_prefix=env_prefix_expression())
+            self.annotate(_prefix=Upper(Replace("id", models.Value("-"), models.Value("_"))))
             .filter(_prefix=prefix[:-1])
             .exclude(pk=tenant_id)
             .values_list("pk", flat=True)
@@ -125,7 +126,7 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
         if not wanted:
             return {}
         rows = (
-            self.annotate(_prefix=env_prefix_expression())
+            self.annotate(_prefix=Upper(Replace("id", models.Value("-"), models.Value("_"))))
             .filter(_prefix__in=[p[:-1] for p in wanted])
             .values_list("_prefix", "pk")
         )

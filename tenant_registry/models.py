@@ -6,21 +6,27 @@ from typing import Any, ClassVar
 
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.functions import Replace, Upper
 
-from .choices import Source, Status
 from .documents.checks import Checked, Seal, check, reopen, seal
 from .documents.env_access import PrefixOwners, check_expressions
 from .documents.secrets import dotted
 from .exceptions import InvalidConfig
 from .fields import OrderedJSONField
-from .ids import ID_HELP, ID_RE, env_prefix_expression
+from .ids import ID_HELP, ID_RE
 from .managers import TenantManager
 from .revisions import TenantHistory
 
 
 class Tenant(models.Model):
-    Status = Status
-    Source = Source
+    class Status(models.TextChoices):
+        ACTIVE = "active"
+        INACTIVE = "inactive"
+        SUSPENDED = "suspended"
+
+    class Source(models.TextChoices):
+        DATABASE = "database"
+        YAML = "yaml"
 
     id = models.CharField(
         primary_key=True,
@@ -44,7 +50,7 @@ class Tenant(models.Model):
         ordering = ("id",)
         constraints = (
             models.UniqueConstraint(
-                env_prefix_expression(),
+                Upper(Replace("id", models.Value("-"), models.Value("_"))),
                 name="tenant_env_prefix_unique",
                 violation_error_message="Another tenant maps to the same environment-variable prefix.",
             ),

@@ -19,14 +19,14 @@ from ..documents import schema, secrets
 from ..documents.env_access import PrefixOwners, check_expressions, memoised, unresolvable_in
 from ..exceptions import ConfigFileError, InvalidTenantId
 from ..ids import ID_RE, env_prefix, validate_id
-from ..managers import storable
+from ..managers import STATUSES, storable
 from ..models import Tenant
 from . import tenant_files
 from .plan import Plan, Planned, Stored
 
 BATCH_SIZE = 1000
 UPDATED_FIELDS = ("name", "status", "config", "config_source", "version", "updated_at")
-META_FIELDS = {"name": None, "status": tuple(Tenant.Status.values), "config_source": tuple(Tenant.Source.values)}
+META_FIELDS = {"name": None, "status": STATUSES, "config_source": tuple(Tenant.Source.values)}
 Progress = Callable[[int, int], None]
 NAME_MAX: int = Tenant._meta.get_field("name").max_length  # type: ignore[assignment]
 
