@@ -10,6 +10,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+TYPECHECK_PATHS ?= tenant_registry tests
 CHROMIUM ?= /usr/bin/chromium
 PGBOUNCER ?= /usr/sbin/pgbouncer
 APT_GET ?= apt-get
@@ -85,7 +86,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
-	$(BIN)/mypy tenant_registry tests
+	$(BIN)/mypy $(TYPECHECK_PATHS)
 
 check: lint typecheck test
 
