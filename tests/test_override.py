@@ -240,3 +240,15 @@ def test_with_exitstack_the_overrides_of_several_tenants_end_together(tenant_fac
         assert [get_tenant_config(t)["id"] for t in ("tn_real", "tn_x", "tn_y")] == ["tn_real", "tn_x", "tn_y"]
     assert get_tenant_config("tn_real")["client"]["name"] == "Real"
     assert get_tenant_config("tn_x") is None
+
+
+def test_the_benchmarks_baseline_is_the_read_path_less_its_hook(tenant_factory):
+    """make bench times the hit beside read.get_config compiled without the hook: that must be all it drops."""
+    from benchmarks.override_hook import without_hook
+
+    tenant_factory("tn_real", REAL)
+    baseline = without_hook()
+    assert baseline(Tenant, "tn_real") == get_tenant_config("tn_real")
+    with override_tenant_config("tn_real", {"v": 1}):
+        assert get_tenant_config("tn_real")["v"] == 1
+        assert baseline(Tenant, "tn_real")["client"] == REAL["client"]
