@@ -7,6 +7,7 @@ test of an empty dict.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -28,6 +29,7 @@ class Layer:
         self.tenant_id, self.raw, self.merge = tenant_id, raw, merge
 
 
+_lock = threading.Lock()
 _layers: list[Layer] = []  # in the order they were entered
 active: dict[str, Chain] = {}  # tenant id -> its layers, innermost last
 
@@ -48,36 +50,48 @@ def encode(tenant_id: str, config: object) -> bytes:
 
 
 def push(layer: Layer) -> None:
-    _layers.append(layer)
-    _rebuild()
+    with _lock:
+        _layers.append(layer)
+        _rebuild()
 
 
 def remove(layer: Layer) -> None:
     """Take ``layer`` out wherever it is, so each override restores exactly what it changed."""
-    for index in range(len(_layers) - 1, -1, -1):
-        if _layers[index] is layer:
-            del _layers[index]
-            break
-    _rebuild()
+    with _lock:
+        for index in range(len(_layers) - 1, -1, -1):
+            if _layers[index] is layer:
+                del _layers[index]
+                break
+        _rebuild()
 
 
 def _rebuild() -> None:
+    """One key at a time, so a reader on another thread sees a tenant's old chain or its new one."""
     chains: dict[str, list[Layer]] = {}
     for layer in _layers:
         chains.setdefault(layer.tenant_id, []).append(layer)
-    active.clear()
-    active.update((tenant_id, tuple(layers)) for tenant_id, layers in chains.items())
+    for tenant_id in [t for t in active if t not in chains]:
+        del active[tenant_id]
+    for tenant_id, layers in chains.items():
+        active[tenant_id] = tuple(layers)
 
 
-def needs_real(tenant_id: str) -> bool:
-    """Whether the answer merges into the tenant's real config (no layer replaces it)."""
-    return all(layer.merge for layer in active[tenant_id])
+def without_io(tenant_id: str) -> tuple[dict[str, Any] | None] | None:
+    """The answer as a 1-tuple when no layer merges into the real config (so no read), else None."""
+    chain = active.get(tenant_id)
+    if not chain or all(layer.merge for layer in chain):
+        return None
+    return (_compose(tenant_id, chain, lambda: None),)
 
 
 def answer(tenant_id: str, real: Callable[[], dict[str, Any] | None]) -> dict[str, Any] | None:
-    """The overridden config, a private copy with ``_meta``; ``real`` is called only when every
-    layer merges."""
-    chain = active[tenant_id]
+    """The overridden config, a private copy with ``_meta``; ``real`` (the tenant's config past
+    every cache) is called only when every layer merges."""
+    chain = active.get(tenant_id)
+    return real() if not chain else _compose(tenant_id, chain, real)  # not chain: ended on another thread
+
+
+def _compose(tenant_id: str, chain: Chain, real: Callable[[], dict[str, Any] | None]) -> dict[str, Any] | None:
     start = max((i for i, layer in enumerate(chain) if not layer.merge), default=-1)
     doc: Any = real() if start < 0 else orjson.loads(chain[start].raw)
     for layer in chain[start + 1 :]:

@@ -87,7 +87,7 @@ def _keep(tier: LocalCache | None, tenant_id: str, raw: bytes, seen: int, found:
 def from_local(model: type[Model], tenant_id: str) -> tuple[dict[str, Any] | None] | None:
     """``get_config``'s answer as a 1-tuple from this process's L1, else None; no I/O (event loops)."""
     if _overrides and tenant_id in _overrides:
-        return None if overrides.needs_real(tenant_id) else (overrides.answer(tenant_id, lambda: None),)
+        return overrides.without_io(tenant_id)
     tier = None if tenant_id in conf.get("YAML_ONLY_TENANTS") else cache.local_tier()
     if tier is None or cache.written_in_transaction(tenant_id, router.db_for_write(model)):
         return None

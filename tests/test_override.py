@@ -252,3 +252,11 @@ def test_the_benchmarks_baseline_is_the_read_path_less_its_hook(tenant_factory):
     with override_tenant_config("tn_real", {"v": 1}):
         assert get_tenant_config("tn_real")["v"] == 1
         assert baseline(Tenant, "tn_real")["client"] == REAL["client"]
+
+
+def test_every_thread_of_the_process_sees_an_override(cached_tenant):
+    from .helpers import in_thread
+
+    with override_tenant_config("tn_real", {"v": "everywhere"}):
+        assert in_thread(lambda: get_tenant_config("tn_real"))()["v"] == "everywhere"
+    assert in_thread(lambda: get_tenant_config("tn_real"))()["client"]["name"] == "Real"
