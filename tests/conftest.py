@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
@@ -231,6 +232,7 @@ def celery_worker(django_db_setup: None) -> Iterator[Any]:
                 raise AssertionError(f"the Celery worker did not answer ({exc}):\n{worker.output()}") from exc
             yield worker
         finally:
+            gc.collect()  # results caught in a test's traceback unsubscribe from the backend while it answers
             worker.stop()
             _drop_keys(prefix)
 
