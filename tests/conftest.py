@@ -214,10 +214,11 @@ def kube_mount(tmp_path: Path, registry_config: Callable[..., None]) -> Callable
     return mount
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def celery_worker(django_db_setup: None) -> Iterator[Any]:
     """A real Celery worker (prefork, concurrency 2) on a redis-server of its own as broker and result
-    backend, with Django on the test database; tests/celery_app.py's app sends to it."""
+    backend, with Django on the test database; tests/celery_app.py's app sends to it. One per run:
+    pytest-django runs transactional tests apart, and Celery's app keeps its first broker."""
     from .celery_app import app, seen
     from .celery_worker import CeleryWorker
 
