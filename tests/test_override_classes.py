@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -15,6 +16,8 @@ from django.test import TestCase
 from tenant_registry import get_tenant_config
 from tenant_registry.models import Tenant
 from tenant_registry.testing import override_tenant_config
+
+from .helpers import in_thread
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -49,12 +52,20 @@ class TestAnOverriddenClass(TestCase):
         assert await Tenant.objects.aget_config("example") is None
 
 
+def run_case(case: type[TestCase]) -> unittest.TestResult:
+    """Run a TestCase class on a thread of its own (this one may hold a running event loop, which
+    Django's async tests refuse), as unittest runs it."""
+    runner = unittest.TextTestRunner(stream=io.StringIO(), verbosity=0)
+    result: unittest.TestResult = in_thread(
+        lambda: runner.run(unittest.defaultTestLoader.loadTestsFromTestCase(case))
+    )()
+    return result
+
+
 # Django's TestCase.tearDownClass closes the connections: what follows reads a YAML-only tenant's file.
 @pytest.mark.django_db(transaction=True)
 def test_the_class_override_ends_with_the_class():
-    result = unittest.TextTestRunner(stream=open(os.devnull, "w"), verbosity=0).run(  # noqa: SIM115
-        unittest.defaultTestLoader.loadTestsFromTestCase(TestAnOverriddenClass)
-    )
+    result = run_case(TestAnOverriddenClass)
     assert result.wasSuccessful(), result.errors + result.failures
     assert result.testsRun == 4
     assert get_tenant_config("example")["_meta"]["source"] == "yaml"
@@ -72,9 +83,7 @@ def test_a_class_whose_set_up_fails_still_ends_its_override():
         def test_never_runs(self) -> None:
             raise AssertionError("unreachable")
 
-    result = unittest.TextTestRunner(stream=open(os.devnull, "w"), verbosity=0).run(  # noqa: SIM115
-        unittest.defaultTestLoader.loadTestsFromTestCase(Failing)
-    )
+    result = run_case(Failing)
     assert "setUpTestData failed" in str(result.errors)
     assert get_tenant_config("example")["_meta"]["source"] == "yaml"
 
