@@ -8,7 +8,6 @@ import contextlib
 import pytest
 
 from tenant_registry import get_tenant_config
-from tenant_registry.documents.merge_patch import merge_patch
 from tenant_registry.exceptions import InvalidConfig, InvalidTenantId
 from tenant_registry.models import Tenant
 from tenant_registry.testing import override_tenant_config
@@ -191,37 +190,6 @@ def test_an_async_merged_read_runs_in_the_sync_thread(tenant_factory):
         config, seconds = while_the_sync_thread_sleeps("tn_real")
     assert (config["v"], config["client"]["name"]) == (1, "Real")
     assert seconds > 0.5
-
-
-# RFC 7386, Appendix A: target, patch, result
-RFC_7386_EXAMPLES = [
-    ({"a": "b"}, {"a": "c"}, {"a": "c"}),
-    ({"a": "b"}, {"b": "c"}, {"a": "b", "b": "c"}),
-    ({"a": "b"}, {"a": None}, {}),
-    ({"a": "b", "b": "c"}, {"a": None}, {"b": "c"}),
-    ({"a": ["b"]}, {"a": "c"}, {"a": "c"}),
-    ({"a": "c"}, {"a": ["b"]}, {"a": ["b"]}),
-    ({"a": {"b": "c"}}, {"a": {"b": "d", "c": None}}, {"a": {"b": "d"}}),
-    ({"a": [{"b": "c"}]}, {"a": [1]}, {"a": [1]}),
-    (["a", "b"], ["c", "d"], ["c", "d"]),
-    ({"a": "b"}, ["c"], ["c"]),
-    ({"a": "foo"}, None, None),
-    ({"a": "foo"}, "bar", "bar"),
-    ({"e": None}, {"a": 1}, {"e": None, "a": 1}),
-    ([1, 2], {"a": "b", "c": None}, {"a": "b"}),
-    ({}, {"a": {"bb": {"ccc": None}}}, {"a": {"bb": {}}}),
-]
-
-
-@pytest.mark.parametrize(("target", "patch", "result"), RFC_7386_EXAMPLES)
-def test_merge_patch_follows_rfc_7386(target, patch, result):
-    assert merge_patch(target, patch) == result
-
-
-def test_merge_patch_leaves_the_target_unchanged():
-    target = {"a": {"b": 1}}
-    merge_patch(target, {"a": {"b": None}})
-    assert target == {"a": {"b": 1}}
 
 
 def test_with_exitstack_the_overrides_of_several_tenants_end_together(tenant_factory):
