@@ -8,8 +8,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 
 SETTING_NAME = "TENANT_REGISTRY"
 
@@ -62,9 +60,3 @@ def get_settings() -> dict[str, Any]:
 
 def get(name: str) -> Any:
     return get_settings()[name]
-
-
-@receiver(setting_changed)
-def _clear_on_change(*, setting: str, **kwargs: Any) -> None:
-    if setting in (SETTING_NAME, "BASE_DIR", "CACHES"):
-        get_settings.cache_clear()

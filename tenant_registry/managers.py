@@ -16,15 +16,16 @@ from django.apps import apps
 from django.db import IntegrityError, InterfaceError, OperationalError, models, router, transaction
 from django.db.models.functions import Replace, Upper
 
-from . import cache, conf, read, revisions
+from . import cache, conf, revisions
+from .config_files import tenant_files
 from .documents import depth, schema
-from .documents.checks import Checked, check
 from .documents.env_access import PrefixOwners, check_expressions, covered_by, covering_prefixes, taken_over
-from .documents.secrets import dotted, walk
+from .documents.secret_values import dotted, walk
+from .documents.write_rules import Checked, check
 from .exceptions import InvalidConfig, RegistryUnavailable, TenantConflict, YamlOnlyTenant
 from .ids import env_prefix, validate_id
 from .queryset import TenantQuerySet
-from .yaml import tenant_files
+from .reading import lookup as read
 
 if TYPE_CHECKING:
     from .models import Tenant

@@ -8,9 +8,9 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Replace, Upper
 
-from .documents.checks import Checked, Seal, check, reopen, seal
 from .documents.env_access import PrefixOwners, check_expressions
-from .documents.secrets import dotted
+from .documents.secret_values import dotted
+from .documents.write_rules import Checked, Seal, check, reopen, seal
 from .exceptions import InvalidConfig
 from .fields import OrderedJSONField
 from .ids import ID_HELP, ID_RE

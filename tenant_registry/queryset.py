@@ -10,9 +10,9 @@ from django.db.models import F
 
 from . import revisions
 from .cache import invalidate_on_commit
-from .documents.checks import check
 from .documents.env_access import check_expressions, memoised
-from .documents.secrets import strip
+from .documents.secret_values import strip
+from .documents.write_rules import check
 
 if TYPE_CHECKING:
     from .models import Tenant

@@ -13,8 +13,9 @@ import pytest
 import redis
 from django.db import connection
 
-from tenant_registry import cache, entry
+from tenant_registry import cache
 from tenant_registry.models import Tenant
+from tenant_registry.reading import stored_entry as entry
 
 from .helpers import (
     REPO as REPO_DIR,

@@ -8,15 +8,12 @@ survive the fork. Tests call it too; nothing else needs to know what is inside.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 
 from .. import conf
 from .breaker import Breaker
@@ -25,11 +22,11 @@ from .guard import Clock
 from .local import channel
 from .local.tier import LocalCache
 from .outage import Outage
-from .owed import Owed
+from .pending import Owed
 from .stores.base import Store
 from .stores.client import misconfiguration, primary_client
-from .stores.django import DjangoStore
-from .stores.redis import RedisStore
+from .stores.django_cache_store import DjangoStore
+from .stores.redis_store import RedisStore
 
 REDIS_BACKENDS = ("django_redis.cache.RedisCache", "django.core.cache.backends.redis.RedisCache")
 DUMMY_BACKEND = "django.core.cache.backends.dummy.DummyCache"
@@ -134,12 +131,3 @@ class State:
 
 
 state = State()
-
-
-@receiver(setting_changed)
-def _settings_changed(*, setting: str, **kwargs: Any) -> None:
-    if setting in ("CACHES", conf.SETTING_NAME):
-        state.reset()
-
-
-os.register_at_fork(after_in_child=state.after_fork)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import os
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
@@ -205,6 +206,12 @@ def finish_fills() -> None:
     state.fills.settle()
 
 
-state.on_reachable = recover
-atexit.register(flush_pending)
-atexit.register(finish_fills)  # runs first
+def install() -> None:
+    """The process's hooks, from ``AppConfig.ready()``: replay owed invalidations once the cache
+    answers again, drop the parent's threads in a forked child, and send what is owed at exit."""
+    if state.on_reachable is recover:
+        return
+    state.on_reachable = recover
+    os.register_at_fork(after_in_child=state.after_fork)
+    atexit.register(flush_pending)
+    atexit.register(finish_fills)  # runs first

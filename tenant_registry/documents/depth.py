@@ -10,7 +10,7 @@ from typing import Any
 
 from .. import conf
 from ..exceptions import InvalidConfig
-from .secrets import dotted
+from .secret_values import dotted
 
 # A whole string literal (escapes included; an unterminated one runs to the end of its line), or a bracket.
 _TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"?|[\[\]{}]')

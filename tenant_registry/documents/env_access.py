@@ -24,7 +24,7 @@ from ..ids import env_prefix
 from . import MEMO_CHARS
 from .environ import Lookup, Reads, environ
 from .interpolation import expression_paths, interpolate_string, parse, variables
-from .secrets import KeyPath, dotted
+from .secret_values import KeyPath, dotted
 
 # Given candidate prefixes (``A_``, ``A_B_``, ...), the tenants that own them: prefix -> id.
 PrefixOwners = Callable[[Collection[str]], Mapping[str, str]]

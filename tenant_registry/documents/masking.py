@@ -11,7 +11,7 @@ from . import env_access
 from .environ import environ
 from .interpolation import interpolate_string, reference_name
 from .secret_keys import is_secret_key
-from .secrets import KeyPath, walk
+from .secret_values import KeyPath, walk
 
 SHOWN_FROM = 16  # shorter values show only "set": a prefix and suffix would reveal too much of them
 

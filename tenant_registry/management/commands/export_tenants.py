@@ -7,10 +7,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 
 from tenant_registry import conf
+from tenant_registry.config_files import exporter, tenant_files
 from tenant_registry.exceptions import TenantRegistryError
 from tenant_registry.ids import validate_id
 from tenant_registry.models import Tenant
-from tenant_registry.yaml import exporter, tenant_files
 
 
 class Command(BaseCommand):

@@ -6,13 +6,14 @@ import orjson
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 
-from tenant_registry import cache, conf, effective
+from tenant_registry import cache, conf
+from tenant_registry.admin import preview as effective
+from tenant_registry.admin.preview import stored_config
+from tenant_registry.config_files import exporter, tenant_files
 from tenant_registry.documents.masking import mask_secrets
-from tenant_registry.effective import stored_config
 from tenant_registry.exceptions import TenantRegistryError
 from tenant_registry.ids import validate_id
 from tenant_registry.models import Tenant
-from tenant_registry.yaml import exporter, tenant_files
 
 
 class Command(BaseCommand):

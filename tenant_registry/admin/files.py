@@ -16,10 +16,10 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.text import smart_split, unescape_string_literal
 
-from . import conf
-from .admin_display import FileState, badge, effective_html, file_badge, file_state
-from .models import Tenant
-from .yaml import tenant_files
+from .. import conf
+from ..config_files import tenant_files
+from ..models import Tenant
+from .display import FileState, badge, effective_html, file_badge, file_state
 
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin

@@ -1,41 +1,24 @@
-"""System checks. Ids are documented in the README under "System checks"."""
+"""Checks of the settings: TENANT_REGISTRY itself, the cache alias, CONFIG_DIR and SCHEMA. Ids are
+documented in the README under "System checks"."""
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Tags, Warning, register
-from django.db import DatabaseError, router
+from django.core.checks import CheckMessage, Error, Warning
 
-from . import conf
-from .documents import env_access, schema, secrets
-from .exceptions import SchemaFileError, TenantRegistryError
-from .ids import env_prefix
-from .yaml import tenant_files
+from .. import conf
+from ..documents import schema
+from ..exceptions import SchemaFileError
+from .guards import after_e001
 
 LOCMEM = "django.core.cache.backends.locmem.LocMemCache"
 DJANGO_REDIS = "django.core.cache.backends.redis.RedisCache"
 PICKLING = ("django.core.cache.backends.filebased.FileBasedCache", "django.core.cache.backends.db.DatabaseCache")
 
 
-def _after_e001(check: Callable[..., list[CheckMessage]]) -> Callable[..., list[CheckMessage]]:
-    """Checks that read the settings stay quiet while E001 says TENANT_REGISTRY is not a dict."""
-
-    @functools.wraps(check)
-    def run(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-        if not isinstance(getattr(settings, conf.SETTING_NAME, {}), dict):
-            return []
-        return check(app_configs, **kwargs)
-
-    return run
-
-
-@register(Tags.compatibility)
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     raw = getattr(settings, conf.SETTING_NAME, {})
     if not isinstance(raw, dict):
@@ -84,8 +67,7 @@ def env_allow_messages(value: object) -> list[CheckMessage]:
     ]
 
 
-@register(Tags.caches)
-@_after_e001
+@after_e001
 def check_cache(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     alias = conf.get("CACHE_ALIAS")
     options = settings.CACHES.get(alias)
@@ -128,8 +110,7 @@ def backend_messages(alias: str, backend: str) -> list[CheckMessage]:
     return []
 
 
-@register()
-@_after_e001
+@after_e001
 def check_config_dir(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     directory = conf.get("CONFIG_DIR")
     if not directory.is_dir():
@@ -146,8 +127,7 @@ def check_config_dir(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
     return []
 
 
-@register()
-@_after_e001
+@after_e001
 def check_schema(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     path = conf.get("SCHEMA")
     return [] if path is None else schema_messages(path)
@@ -161,79 +141,3 @@ def schema_messages(path: Path) -> list[CheckMessage]:
             Error(str(exc), hint="Fix the file or set TENANT_REGISTRY['SCHEMA'] to None.", id="tenant_registry.E004")
         ]
     return []
-
-
-@register()
-@_after_e001
-def check_yaml_files(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    messages: list[CheckMessage] = []
-    for tenant_id in tenant_files.yaml_tenant_ids():
-        path = tenant_files.expected_file(tenant_id)
-        try:
-            doc = tenant_files.load_file(path)
-        except TenantRegistryError as exc:
-            messages.append(unreadable_message(tenant_id, exc))
-            continue
-        messages.extend(secret_messages(tenant_id, str(path), doc))
-        if tenant_id not in conf.get("YAML_ONLY_TENANTS"):
-            messages.extend(reference_messages(tenant_id, str(path), doc))
-    return messages
-
-
-def unreadable_message(tenant_id: str, exc: TenantRegistryError) -> CheckMessage:
-    """W009: a tenant file that get_config and import_tenants refuse."""
-    return Warning(
-        f"tenant {tenant_id}: {exc}",
-        hint="Fix the file: the tenant's config cannot be read from it, and import_tenants refuses it.",
-        id="tenant_registry.W009",
-    )
-
-
-def reference_messages(tenant_id: str, where: str, config: dict[str, Any]) -> list[CheckMessage]:
-    """W008: a file that import_tenants would write to the database, with references it would refuse."""
-    owners = {env_prefix(other): other for other in tenant_files.yaml_tenant_ids()}
-    problems = env_access.reference_problems(
-        tenant_id, config, lambda prefixes: {p: owners[p] for p in prefixes if p in owners}
-    )
-    if not problems:
-        return []
-    return [
-        Warning(
-            f"tenant {tenant_id} ({where}): references this tenant may not read: {'; '.join(problems)}.",
-            hint="Use the tenant's own prefix or a SECRET_ENV variable, or list the name in ENV_ALLOW.",
-            id="tenant_registry.W008",
-        )
-    ]
-
-
-@register(Tags.database)
-@_after_e001
-def check_database_secrets(
-    app_configs: Any = None, databases: Collection[str] | None = None, **kwargs: Any
-) -> list[CheckMessage]:
-    """Runs only when Django passes databases (``check --database``, ``migrate``); quiet when the
-    table cannot be read."""
-    tenant = apps.get_model("tenant_registry", "Tenant")
-    using = router.db_for_read(tenant)
-    if not databases or using not in databases:
-        return []
-    try:
-        query = tenant.objects.using(using).filter(status="active", config_source="database")
-        rows = list(query.values_list("pk", "config"))
-    except DatabaseError:
-        return []
-    return [m for pk, config in rows if isinstance(config, dict) for m in secret_messages(pk, "database", config)]
-
-
-def secret_messages(tenant_id: str, where: str, config: dict[str, Any]) -> list[CheckMessage]:
-    unset = secrets.unset_variables(tenant_id, config)
-    if not unset:
-        return []
-    return [
-        Warning(
-            f"tenant {tenant_id} ({where}): secret variables not set: {'; '.join(unset)}.",
-            hint="Set them in the environment of every process that serves this tenant, or as files "
-            "(<VAR>_FILE, or a file named like the variable in SECRET_DIRS).",
-            id="tenant_registry.W005",
-        )
-    ]

@@ -9,9 +9,10 @@ import orjson
 from django.db import InterfaceError, OperationalError, connections
 from django.db.models import Model
 
-from . import entry, rows
-from .exceptions import ConfigFileError, RegistryUnavailable
-from .yaml import tenant_files
+from ..config_files import tenant_files
+from ..exceptions import ConfigFileError, RegistryUnavailable
+from . import row_select as rows
+from . import stored_entry as entry
 
 MISSING = "missing"
 

@@ -14,11 +14,12 @@ from typing import Any, NamedTuple, Protocol
 
 import orjson
 
-from . import conf
-from .documents import MEMO_CHARS, env_access, scan, secrets
-from .documents.environ import Lookup, Reads, environ
-from .documents.interpolation import expression_paths, interpolate_at
-from .exceptions import InterpolationError
+from .. import conf
+from ..documents import MEMO_CHARS, env_access, scan
+from ..documents import secret_values as secrets
+from ..documents.environ import Lookup, Reads, environ
+from ..documents.interpolation import expression_paths, interpolate_at
+from ..exceptions import InterpolationError
 
 logger = logging.getLogger("tenant_registry")
 _warned: set[tuple[str, str]] = set()

@@ -15,7 +15,8 @@ from typing import Any
 from django.db import transaction
 
 from .. import conf, revisions
-from ..documents import schema, secrets
+from ..documents import schema
+from ..documents import secret_values as secrets
 from ..documents.env_access import PrefixOwners, check_expressions, memoised, unresolvable_in
 from ..exceptions import ConfigFileError, InvalidTenantId
 from ..ids import ID_RE, env_prefix, validate_id

@@ -14,7 +14,7 @@ import orjson
 from .. import conf
 from . import depth
 from .secret_keys import rule
-from .secrets import KeyPath, is_literal, without
+from .secret_values import KeyPath, is_literal, without
 
 Expression = tuple[KeyPath, str]  # a string value holding a ``$``, and its key path
 

@@ -15,11 +15,13 @@ from typing import Any
 from django.db import connections, router
 from django.db.models import Model
 
-from . import cache, conf, entry, sources
-from .cache import Guard, LocalCache
-from .documents.environ import Reads
+from .. import cache, conf
+from ..cache import Guard, LocalCache
+from ..config_files import tenant_files
+from ..documents.environ import Reads
+from . import sources
+from . import stored_entry as entry
 from .sources import MISSING
-from .yaml import tenant_files
 
 logger = logging.getLogger("tenant_registry")
 

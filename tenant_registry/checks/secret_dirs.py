@@ -6,17 +6,15 @@ import os
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
-from django.core.checks import CheckMessage, Error, Warning, register
+from django.core.checks import CheckMessage, Error, Warning
 
-from . import conf
-from .documents.secret_files import usable
+from .. import conf
+from ..documents.secret_files import usable
+from .guards import after_e001
 
 
-@register()
+@after_e001
 def check_secret_dirs(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    if not isinstance(getattr(settings, conf.SETTING_NAME, {}), dict):
-        return []  # E001 says why
     return secret_dirs_messages(conf.get("SECRET_DIRS"))
 
 

@@ -9,14 +9,14 @@ from django import forms
 from django.db import models, transaction
 from django.db.models.functions import Replace, Upper
 
-from . import conf
-from .documents import depth, json_text
-from .documents.secrets import dotted, literal_secrets
-from .exceptions import InvalidConfig
-from .ids import env_prefix
-from .managers import clean_config
-from .models import Tenant
-from .yaml import tenant_files
+from .. import conf
+from ..config_files import tenant_files
+from ..documents import depth, json_text
+from ..documents.secret_values import dotted, literal_secrets
+from ..exceptions import InvalidConfig
+from ..ids import env_prefix
+from ..managers import clean_config
+from ..models import Tenant
 
 LITERAL_HINT = (
     'Literal secret values are not stored: %(paths)s. Write a reference such as "${OPENAI_API_KEY}" '

@@ -8,13 +8,15 @@ from typing import Any
 from django.db import router
 from django.db.models import Model
 
-from . import conf, entry, read
-from .documents import env_access
-from .documents.environ import environ
-from .documents.interpolation import reference_name
-from .documents.masking import env_value_paths, mask_secrets, mask_value
-from .documents.secrets import KeyPath, dotted, env_lookup, secret_scalars
-from .ids import env_prefix
+from .. import conf
+from ..documents import env_access
+from ..documents.environ import environ
+from ..documents.interpolation import reference_name
+from ..documents.masking import env_value_paths, mask_secrets, mask_value
+from ..documents.secret_values import KeyPath, dotted, env_lookup, secret_scalars
+from ..ids import env_prefix
+from ..reading import lookup as read
+from ..reading import stored_entry as entry
 
 LABELS = {"tenant": "tenant variable", "global": "global variable", "missing": "missing"}
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ..documents import diffs
-from ..documents.checks import Expression
+from ..documents.write_rules import Expression
 
 WRITES = ("created", "updated")
 
