@@ -63,7 +63,7 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
         version: the guard against a lost update from a stale form.
         """
         tenant_id = validate_id(tenant_id)
-        if tenant_id in conf.get("YAML_ONLY_TENANTS"):
+        if tenant_id in conf.get_settings().YAML_ONLY_TENANTS:
             raise YamlOnlyTenant(
                 f"tenant {tenant_id} is YAML-only: edit {tenant_files.config_dir()}/{tenant_id}.yaml instead"
             )

@@ -185,7 +185,9 @@ def test_a_project_without_settings_of_its_own_reserves_no_tenant_id(settings: A
 
 def test_existing_checks_still_fire(registry_config: Callable[..., None], tmp_path: Path, settings: Any) -> None:
     registry_config(CACHE_ALIAS="nope", CACHE_TTL=0, BOGUS=1, CONFIG_DIR=tmp_path / "none")
-    assert ids(check_settings()) == ["tenant_registry.W001", "tenant_registry.E002"]
+    assert ids(check_settings()) == ["tenant_registry.E002", "tenant_registry.W001"]
+    assert ids(check_cache()) == []  # quiet while E002 says the settings cannot be built
+    registry_config(CACHE_TTL=300)
     assert ids(check_cache()) == ["tenant_registry.E003"]
     assert ids(check_config_dir()) == ["tenant_registry.W003"]
     registry_config(CONFIG_DIR=tmp_path)
@@ -210,7 +212,25 @@ def test_a_registry_setting_that_is_not_a_dict_is_a_clear_error(settings):
 
     settings.TENANT_REGISTRY = ["CACHE_TTL", 5]
     with pytest.raises(ImproperlyConfigured, match="TENANT_REGISTRY must be a dict, got list"):
-        conf.get("CACHE_TTL")
+        conf.get_settings()
+
+
+def test_a_bad_number_is_a_clear_error_at_first_use_and_the_settings_are_frozen(registry_config):
+    from dataclasses import FrozenInstanceError
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    from tenant_registry import conf
+
+    registry_config(CACHE_TTL="5 minutes")
+    with pytest.raises(ImproperlyConfigured, match=r"TENANT_REGISTRY\['CACHE_TTL'\] must be a positive number"):
+        conf.get_settings()
+    registry_config(CACHE_TTL=5)
+    current = conf.get_settings()
+    assert current.CACHE_TTL == 5
+    assert conf.get_settings() is current  # built once until the settings change
+    with pytest.raises(FrozenInstanceError):
+        current.CACHE_TTL = 6  # type: ignore[misc]
 
 
 def test_a_registry_setting_that_is_not_a_dict_gives_only_e001(settings):

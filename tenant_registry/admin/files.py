@@ -30,14 +30,14 @@ FILE_ONLY = "yaml-only"
 
 def file_only_ids() -> list[str]:
     """YAML-only tenants, and files without a database row (get_config reads both from the file)."""
-    yaml_only = conf.get("YAML_ONLY_TENANTS")
+    yaml_only = conf.get_settings().YAML_ONLY_TENANTS
     ids = set(tenant_files.yaml_tenant_ids()) | set(yaml_only)
     rows = set(Tenant.objects.filter(pk__in=ids).values_list("pk", flat=True))
     return sorted(i for i in ids if i in yaml_only or i not in rows)
 
 
 def is_file_only(tenant_id: str) -> bool:
-    if tenant_id in conf.get("YAML_ONLY_TENANTS"):
+    if tenant_id in conf.get_settings().YAML_ONLY_TENANTS:
         return True
     return not Tenant.objects.filter(pk=tenant_id).exists() and tenant_id in tenant_files.yaml_tenant_ids()
 
@@ -147,6 +147,6 @@ def file_tenant_view(model_admin: ModelAdmin[Tenant], request: HttpRequest, tena
         "checked": datetime.now(tz=UTC),
         "modified": _when(state.modified),
         "effective": effective_html(tenant_id) if not state.error else "",
-        "yaml_only": tenant_id in conf.get("YAML_ONLY_TENANTS"),
+        "yaml_only": tenant_id in conf.get_settings().YAML_ONLY_TENANTS,
     }
     return TemplateResponse(request, "admin/tenant_registry/tenant/file_tenant.html", context)

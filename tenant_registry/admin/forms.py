@@ -111,7 +111,7 @@ class TenantForm(_ModelForm):
 
     def clean_id(self) -> str:
         tenant_id: str = self.cleaned_data["id"]
-        if tenant_id in conf.get("YAML_ONLY_TENANTS"):
+        if tenant_id in conf.get_settings().YAML_ONLY_TENANTS:
             raise forms.ValidationError(
                 "%(id)s is a YAML-only tenant: edit its YAML file instead.", params={"id": tenant_id}
             )

@@ -68,7 +68,7 @@ def sources(
     """Each secret's masked value and origin; ``from_env`` (see :func:`env_value_paths`) says which
     took a short value from the environment."""
     short = {path for path, hidden in (from_env or {}).items() if hidden}
-    env_paths: dict[KeyPath, str] = {tuple(p.split(".")): var for p, var in conf.get("SECRET_ENV").items()}
+    env_paths: dict[KeyPath, str] = {tuple(p.split(".")): var for p, var in conf.get_settings().SECRET_ENV.items()}
     paths = dict.fromkeys(path for path, _ in secret_scalars(resolved))
     paths.update(dict.fromkeys(p for p in env_paths if isinstance(_at(resolved, p[:-1]), dict)))
     database = resolved.get("_meta", {}).get("source", "database") == "database"

@@ -42,7 +42,7 @@ def backend_name(path: str) -> str:
 
 
 def cache_options() -> dict[str, Any] | None:
-    options: dict[str, Any] | None = settings.CACHES.get(conf.get("CACHE_ALIAS"))
+    options: dict[str, Any] | None = settings.CACHES.get(conf.get_settings().CACHE_ALIAS)
     return options
 
 
@@ -50,14 +50,14 @@ def build_store() -> Store | None:
     options = cache_options()
     if options is None or options["BACKEND"] == DUMMY_BACKEND:
         return None
-    django_cache = caches[conf.get("CACHE_ALIAS")]
-    prefix = conf.get("KEY_PREFIX")
+    django_cache = caches[conf.get_settings().CACHE_ALIAS]
+    prefix = conf.get_settings().KEY_PREFIX
     namespace = f"{django_cache.key_prefix}:{prefix}" if django_cache.key_prefix else prefix
     if options["BACKEND"] not in REDIS_BACKENDS:
         return DjangoStore(django_cache, namespace, backend_name(options["BACKEND"]))
-    timeout = conf.get("SOCKET_TIMEOUT")
-    alias, backend = conf.get("CACHE_ALIAS"), options["BACKEND"]
-    client = primary_client(alias, backend, connect_timeout=conf.get("SOCKET_CONNECT_TIMEOUT"), timeout=timeout)
+    timeout = conf.get_settings().SOCKET_TIMEOUT
+    alias, backend = conf.get_settings().CACHE_ALIAS, options["BACKEND"]
+    client = primary_client(alias, backend, connect_timeout=conf.get_settings().SOCKET_CONNECT_TIMEOUT, timeout=timeout)
     return RedisStore(client, namespace, channel.encode, timeout=timeout)
 
 
@@ -65,7 +65,7 @@ class State:
     def __init__(self) -> None:
         self.clock = Clock()
         self.outage = Outage()
-        self.breaker = Breaker(lambda: float(conf.get("CACHE_COOLDOWN")), self._opened, self.outage.ended)
+        self.breaker = Breaker(lambda: float(conf.get_settings().CACHE_COOLDOWN), self._opened, self.outage.ended)
         self.fills = FillWriter()
         self.owed = Owed()
         self.on_reachable: Callable[[], None] = lambda: None  # set by the tiers: replay, close the breaker
@@ -86,19 +86,19 @@ class State:
         with self._lock:
             if not self._built:
                 self._store = build_store()
-                if isinstance(self._store, RedisStore) and conf.get("L1_ENABLED"):
-                    self._tier = LocalCache(int(conf.get("L1_MAX_ENTRIES")), self.clock)
+                if isinstance(self._store, RedisStore) and conf.get_settings().L1_ENABLED:
+                    self._tier = LocalCache(int(conf.get_settings().L1_MAX_ENTRIES), self.clock)
                     self._subscriber = channel.Subscriber(self._store, self._tier, self._channel_up, self._channel_down)
                     self._subscriber.start()
                 self._built = True
             return self._store, self._tier
 
     def _opened(self, exc: BaseException, cooldown: float) -> None:
-        wrong = misconfiguration(exc, conf.get("CACHE_ALIAS"), self._client())
+        wrong = misconfiguration(exc, conf.get_settings().CACHE_ALIAS, self._client())
         self.outage.began(f"{type(exc).__name__}: {exc}", f"skipping it for {cooldown:.1f}s", wrong)
 
     def _channel_down(self, exc: BaseException) -> None:
-        wrong = misconfiguration(exc, conf.get("CACHE_ALIAS"), self._client())
+        wrong = misconfiguration(exc, conf.get_settings().CACHE_ALIAS, self._client())
         self.outage.began(f"invalidation channel lost: {exc}", "bypassing the local tier", wrong)
 
     def _client(self) -> object:

@@ -164,7 +164,7 @@ def info(known_ids: Iterable[str]) -> dict[str, Any]:
         "backend": backend_name(options["BACKEND"]) if options else "none",
         "available": available,
         "reason": None if available else _reason(store),
-        "ttl_seconds": conf.get("CACHE_TTL"),
+        "ttl_seconds": conf.get_settings().CACHE_TTL,
         "cached_tenants": None if count == -1 else count,
     }
 
@@ -196,7 +196,7 @@ def flush_pending() -> None:
             what.removeprefix(" and of "),
             type(exc).__name__,
             exc,
-            conf.get("CACHE_TTL"),
+            conf.get_settings().CACHE_TTL,
         )
 
 

@@ -27,7 +27,7 @@ def check_yaml_files(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
             messages.append(unreadable_message(tenant_id, exc))
             continue
         messages.extend(secret_messages(tenant_id, str(path), doc))
-        if tenant_id not in conf.get("YAML_ONLY_TENANTS"):
+        if tenant_id not in conf.get_settings().YAML_ONLY_TENANTS:
             messages.extend(reference_messages(tenant_id, str(path), doc))
     return messages
 

@@ -7,7 +7,6 @@ from collections.abc import Callable, Collection, Iterator
 from typing import Any
 
 from django.apps import apps
-from django.conf import settings
 from django.core.checks import CheckMessage
 from django.db import DatabaseError, router
 
@@ -17,11 +16,11 @@ Check = Callable[..., list[CheckMessage]]
 
 
 def after_e001(check: Check) -> Check:
-    """Checks that read the settings stay quiet while E001 says TENANT_REGISTRY is not a dict."""
+    """Checks that read the settings object stay quiet while E001 or E002 say it cannot be built."""
 
     @functools.wraps(check)
     def run(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-        if not isinstance(getattr(settings, conf.SETTING_NAME, {}), dict):
+        if conf.problems(conf.given()):
             return []
         return check(app_configs, **kwargs)
 

@@ -15,7 +15,7 @@ from .guards import after_e001
 
 @after_e001
 def check_secret_dirs(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    return secret_dirs_messages(conf.get("SECRET_DIRS"))
+    return secret_dirs_messages(conf.get_settings().SECRET_DIRS)
 
 
 def secret_dirs_messages(dirs: object) -> list[CheckMessage]:

@@ -20,10 +20,11 @@ PICKLING = ("django.core.cache.backends.filebased.FileBasedCache", "django.core.
 
 
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    raw = getattr(settings, conf.SETTING_NAME, {})
+    """E001 and E002: what keeps the settings object from being built; W001: keys it does not know."""
+    raw = conf.given()
     if not isinstance(raw, dict):
-        return [Error("TENANT_REGISTRY must be a dict.", id="tenant_registry.E001")]
-    messages: list[CheckMessage] = []
+        return [Error(problem, id="tenant_registry.E001") for problem in conf.problems(raw)]
+    messages: list[CheckMessage] = [Error(problem, id="tenant_registry.E002") for problem in conf.problems(raw)]
     unknown = sorted(set(raw) - set(conf.DEFAULTS))
     if unknown:
         messages.append(
@@ -33,21 +34,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                 id="tenant_registry.W001",
             )
         )
-    names = (
-        "CACHE_TTL",
-        "NEGATIVE_TTL",
-        "CACHE_COOLDOWN",
-        "SOCKET_CONNECT_TIMEOUT",
-        "SOCKET_TIMEOUT",
-        "L1_MAX_ENTRIES",
-    )
-    for name in names:
-        value = conf.get(name)
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-            messages.append(
-                Error(f"TENANT_REGISTRY['{name}'] must be a positive number, got {value!r}.", id="tenant_registry.E002")
-            )
-    messages.extend(env_allow_messages(conf.get("ENV_ALLOW")))
+    messages.extend(env_allow_messages({**conf.DEFAULTS, **raw}["ENV_ALLOW"]))
     return messages
 
 
@@ -69,7 +56,7 @@ def env_allow_messages(value: object) -> list[CheckMessage]:
 
 @after_e001
 def check_cache(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    alias = conf.get("CACHE_ALIAS")
+    alias = conf.get_settings().CACHE_ALIAS
     options = settings.CACHES.get(alias)
     if options is None:
         return [
@@ -112,10 +99,10 @@ def backend_messages(alias: str, backend: str) -> list[CheckMessage]:
 
 @after_e001
 def check_config_dir(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    directory = conf.get("CONFIG_DIR")
+    directory = conf.get_settings().CONFIG_DIR
     if not directory.is_dir():
         return [Warning(f"CONFIG_DIR {directory} does not exist.", id="tenant_registry.W003")]
-    missing = sorted(t for t in conf.get("YAML_ONLY_TENANTS") if not (directory / f"{t}.yaml").is_file())
+    missing = sorted(t for t in conf.get_settings().YAML_ONLY_TENANTS if not (directory / f"{t}.yaml").is_file())
     if missing:
         return [
             Warning(
@@ -129,7 +116,7 @@ def check_config_dir(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
 
 @after_e001
 def check_schema(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    path = conf.get("SCHEMA")
+    path = conf.get_settings().SCHEMA
     return [] if path is None else schema_messages(path)
 
 

@@ -124,7 +124,7 @@ def _plan_file(path: Path, stored: dict[str, Stored], only_new: bool, references
         raise ConfigFileError(f"{path}: no such file")
     if path.is_symlink() and not path.resolve().is_relative_to(path.parent.resolve()):
         raise ConfigFileError(f"{path}: refusing a link that leaves {path.parent}")
-    if tenant_id in conf.get("YAML_ONLY_TENANTS"):
+    if tenant_id in conf.get_settings().YAML_ONLY_TENANTS:
         return Planned(tenant_id, path, "skipped", reason="YAML-only tenant")
     current = stored.get(tenant_id)
     if only_new and current is not None:

@@ -17,7 +17,7 @@ _TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"?|[\[\]{}]')
 
 
 def limit() -> int:
-    return int(conf.get("MAX_YAML_DEPTH"))
+    return int(conf.get_settings().MAX_YAML_DEPTH)
 
 
 def check_text(text: str) -> None:

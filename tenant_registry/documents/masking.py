@@ -33,7 +33,7 @@ def mask_secrets(config: dict[str, Any], from_env: Mapping[KeyPath, bool] | Iter
 
     A ``${VAR}`` reference is not a secret (it names where the value comes from) and is kept.
     """
-    env_paths: set[KeyPath] = {tuple(path.split(".")) for path in conf.get("SECRET_ENV")}
+    env_paths: set[KeyPath] = {tuple(path.split(".")) for path in conf.get_settings().SECRET_ENV}
     env_paths.update(from_env)
     short = {path for path, hidden in from_env.items() if hidden} if isinstance(from_env, Mapping) else set()
     masked: dict[str, Any] = _mask(config, (), False, env_paths, short)

@@ -21,7 +21,7 @@ MAX_REPORTED = 5
 
 
 def schema_path() -> Path | None:
-    return conf.get("SCHEMA")  # type: ignore[no-any-return]
+    return conf.get_settings().SCHEMA
 
 
 def get_validator() -> Validator | None:

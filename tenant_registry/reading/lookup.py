@@ -42,7 +42,7 @@ _flights: cache.SingleFlight[Loaded] = cache.SingleFlight()
 
 def get_config(model: type[Model], tenant_id: str) -> dict[str, Any] | None:
     """``tenant_id`` must already be validated."""
-    if tenant_id in conf.get("YAML_ONLY_TENANTS"):
+    if tenant_id in conf.get_settings().YAML_ONLY_TENANTS:
         return from_yaml_only(tenant_id)
     using = router.db_for_write(model)  # the primary: a replica may still hold a row older than the last save
     if cache.written_in_transaction(tenant_id, using):  # the writer sees its own uncommitted write
@@ -85,7 +85,7 @@ def _keep(tier: LocalCache | None, tenant_id: str, raw: bytes, seen: int, found:
 
 def from_local(model: type[Model], tenant_id: str) -> tuple[dict[str, Any] | None] | None:
     """``get_config``'s answer as a 1-tuple from this process's L1, else None; no I/O (event loops)."""
-    tier = None if tenant_id in conf.get("YAML_ONLY_TENANTS") else cache.local_tier()
+    tier = None if tenant_id in conf.get_settings().YAML_ONLY_TENANTS else cache.local_tier()
     if tier is None or cache.written_in_transaction(tenant_id, router.db_for_write(model)):
         return None
     kept = tier.kept(tenant_id)
@@ -131,7 +131,7 @@ def _describe(found: dict[str, Any]) -> str:
 
 
 def _ttl(missing: bool) -> float:
-    return float(conf.get("NEGATIVE_TTL") if missing else conf.get("CACHE_TTL"))
+    return float(conf.get_settings().NEGATIVE_TTL if missing else conf.get_settings().CACHE_TTL)
 
 
 def _shared_load(

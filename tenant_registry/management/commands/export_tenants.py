@@ -78,7 +78,7 @@ class Command(BaseCommand):
 def _not_exported(missing: list[str]) -> str:
     """Why ids without a database row cannot be exported: each is YAML-only, served from its file in
     CONFIG_DIR, or no tenant at all."""
-    yaml_only = conf.get("YAML_ONLY_TENANTS")
+    yaml_only = conf.get_settings().YAML_ONLY_TENANTS
     files = set(tenant_files.yaml_tenant_ids())
     folder = tenant_files.config_dir()
     groups = (

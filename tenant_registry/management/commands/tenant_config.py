@@ -49,7 +49,7 @@ class Command(BaseCommand):
             self.stdout.write(orjson.dumps(masked, option=orjson.OPT_INDENT_2).decode())
 
     def _resolved(self, tenant_id: str) -> dict[str, Any] | None:
-        yaml_only = tenant_id in conf.get("YAML_ONLY_TENANTS")
+        yaml_only = tenant_id in conf.get_settings().YAML_ONLY_TENANTS
         cached = not yaml_only and cache.contains(tenant_id) is True
         config = Tenant.objects.get_config(tenant_id)
         if config is not None:
@@ -58,7 +58,7 @@ class Command(BaseCommand):
 
     def _raw(self, tenant_id: str) -> dict[str, Any] | None:
         row = None
-        if tenant_id not in conf.get("YAML_ONLY_TENANTS"):
+        if tenant_id not in conf.get_settings().YAML_ONLY_TENANTS:
             row = Tenant.objects.filter(pk=tenant_id).values("config_source", "status", "config", "version").first()
         if row is not None and row["config_source"] == Tenant.Source.DATABASE:
             config = row["config"] if isinstance(row["config"], dict) else {}
