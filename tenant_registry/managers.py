@@ -24,6 +24,7 @@ from .documents.secret_values import dotted, walk
 from .documents.write_rules import Checked, check
 from .exceptions import InvalidConfig, RegistryUnavailable, TenantConflict, YamlOnlyTenant
 from .ids import env_prefix, validate_id
+from .kinds import Source, Status
 from .queryset import TenantQuerySet
 from .reading import lookup as read
 
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from .models import Tenant
 
 logger = logging.getLogger("tenant_registry")
-STATUSES = ("active", "inactive", "suspended")
+STATUSES = tuple(Status.values)  # kept for importers of managers.STATUSES
 _NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")  # an escaped NUL, not an escaped backslash + "u0000"
 
 
@@ -94,13 +95,13 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
                 "reload it, then apply your change again"
             )
         if tenant is None:
-            tenant = self.model(id=tenant_id, name=name or "", status=status or "active")
+            tenant = self.model(id=tenant_id, name=name or "", status=status or Status.ACTIVE.value)
         else:
             tenant.name = tenant.name if name is None else name
             tenant.status = tenant.status if status is None else status
         # clean() checked the references; save() checks once more as every writer's safety net.
         tenant.config, removed = checked.stripped, [dotted(path) for path in checked.removed]
-        tenant.config_source = "database"
+        tenant.config_source = Source.DATABASE.value
         tenant._change_reason = revisions.reason("save_config")  # type: ignore[union-attr]
         if removed:
             logger.warning(
@@ -141,7 +142,7 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
         ``tn_a-b``'s key; ``acme-openai``'s ``${ACME_OPENAI_API_KEY}`` would read the SECRET_ENV key
         of a new ``acme``. ``configs``: the tenants written together, each with the config it reads
         from the database (None: it reads its file)."""
-        stored = self.filter(config_source="database").exclude(pk__in=list(configs)).values_list("pk", flat=True)
+        stored = self.filter(config_source=Source.DATABASE).exclude(pk__in=list(configs)).values_list("pk", flat=True)
         readers = {env_prefix(pk): pk for pk in stored}
         readers.update({env_prefix(t): t for t, config in configs.items() if config is not None})
         new = {env_prefix(t): t for t in configs}
@@ -163,7 +164,7 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
     def list_tenants(self, include_yaml: bool = True) -> list[str]:
         """Sorted, unique: active database tenants, plus every YAML file's tenant if ``include_yaml``."""
         try:
-            ids = set(self.filter(status="active").values_list("pk", flat=True))
+            ids = set(self.filter(status=Status.ACTIVE).values_list("pk", flat=True))
         except (OperationalError, InterfaceError) as exc:
             raise RegistryUnavailable(f"cannot list tenants: the database is unavailable ({exc})") from exc
         if include_yaml:

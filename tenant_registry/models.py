@@ -8,6 +8,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Replace, Upper
 
+from . import kinds
 from .documents.env_access import PrefixOwners, check_expressions
 from .documents.secret_values import dotted
 from .documents.write_rules import Checked, Seal, check, reopen, seal
@@ -19,14 +20,8 @@ from .revisions import TenantHistory
 
 
 class Tenant(models.Model):
-    class Status(models.TextChoices):
-        ACTIVE = "active"
-        INACTIVE = "inactive"
-        SUSPENDED = "suspended"
-
-    class Source(models.TextChoices):
-        DATABASE = "database"
-        YAML = "yaml"
+    Status = kinds.Status
+    Source = kinds.Source
 
     id = models.CharField(
         primary_key=True,
@@ -35,8 +30,8 @@ class Tenant(models.Model):
         help_text=ID_HELP,
     )
     name = models.CharField(max_length=200, blank=True)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE, db_index=True)
-    config_source = models.CharField(max_length=16, choices=Source.choices, default=Source.DATABASE)
+    status = models.CharField(max_length=16, choices=kinds.STATUS_CHOICES, default=kinds.Status.ACTIVE, db_index=True)
+    config_source = models.CharField(max_length=16, choices=kinds.SOURCE_CHOICES, default=kinds.Source.DATABASE)
     config = OrderedJSONField(default=dict, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

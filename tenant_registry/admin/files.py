@@ -18,6 +18,7 @@ from django.utils.text import smart_split, unescape_string_literal
 
 from .. import conf
 from ..config_files import tenant_files
+from ..kinds import Source, Status
 from ..models import Tenant
 from .display import FileState, badge, effective_html, file_badge, file_state
 
@@ -57,8 +58,8 @@ class SourceFilter(admin.SimpleListFilter):
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         return [
-            ("database", "Database (edited here)"),
-            ("yaml", "YAML file, with a database row"),
+            (Source.DATABASE, "Database (edited here)"),
+            (Source.YAML, "YAML file, with a database row"),
             (FILE_ONLY, "YAML file only (read-only)"),
         ]
 
@@ -66,7 +67,7 @@ class SourceFilter(admin.SimpleListFilter):
         value = self.value()
         if value == FILE_ONLY:
             return queryset.none()
-        if value in ("database", "yaml"):
+        if value in Source.values:
             return queryset.filter(config_source=value)
         return queryset
 
@@ -85,13 +86,13 @@ class StatusFilter(admin.ChoicesFieldListFilter):
 
 
 def source_badge(source: str) -> SafeString:
-    text = {"database": "database", "yaml": "YAML file (row)", FILE_ONLY: "YAML file only"}[source]
-    return badge(text, "file" if source != "database" else "neutral")
+    text = {Source.DATABASE: "database", Source.YAML: "YAML file (row)", FILE_ONLY: "YAML file only"}[source]
+    return badge(text, "file" if source != Source.DATABASE else "neutral")
 
 
 def file_matches(params: Mapping[str, str]) -> list[tuple[str, FileState]]:
     """The file-only tenants the changelist's search and filters keep, with the state of their file."""
-    if params.get("source") not in (None, FILE_ONLY) or params.get("status__exact") not in (None, "active"):
+    if params.get("source") not in (None, FILE_ONLY) or params.get("status__exact") not in (None, Status.ACTIVE):
         return []
     terms = search_terms(params.get("q") or "")
     found = []

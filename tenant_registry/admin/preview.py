@@ -15,6 +15,7 @@ from ..documents.interpolation import reference_name
 from ..documents.masking import env_value_paths, mask_secrets, mask_value
 from ..documents.secret_values import KeyPath, dotted, env_lookup, secret_scalars
 from ..ids import env_prefix
+from ..kinds import Source
 from ..reading import lookup as read
 from ..reading import stored_entry as entry
 
@@ -52,7 +53,7 @@ def masked(tenant_id: str, resolved: dict[str, Any], stored: dict[str, Any]) -> 
 
 
 def _from_env(tenant_id: str, resolved: dict[str, Any], stored: dict[str, Any]) -> dict[KeyPath, bool]:
-    return env_value_paths(tenant_id, stored, resolved.get("_meta", {}).get("source", "database"))
+    return env_value_paths(tenant_id, stored, resolved.get("_meta", {}).get("source", Source.DATABASE))
 
 
 def stored_config(model: type[Model], tenant_id: str) -> dict[str, Any]:
@@ -71,7 +72,7 @@ def sources(
     env_paths: dict[KeyPath, str] = {tuple(p.split(".")): var for p, var in conf.get_settings().SECRET_ENV.items()}
     paths = dict.fromkeys(path for path, _ in secret_scalars(resolved))
     paths.update(dict.fromkeys(p for p in env_paths if isinstance(_at(resolved, p[:-1]), dict)))
-    database = resolved.get("_meta", {}).get("source", "database") == "database"
+    database = resolved.get("_meta", {}).get("source", Source.DATABASE) == Source.DATABASE
     return [
         _source(
             tenant_id,

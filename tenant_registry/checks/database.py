@@ -10,6 +10,7 @@ from typing import Any
 from django.core.checks import CheckMessage, Warning
 
 from ..config_files import tenant_files
+from ..kinds import Source, Status
 from .files import secret_messages
 from .guards import after_e001, tenant_rows
 
@@ -19,8 +20,8 @@ def check_database_secrets(
     app_configs: Any = None, databases: Collection[str] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
     """W005 for the active rows whose config lives in the database."""
-    rows = tenant_rows(databases, "pk", "config", status="active", config_source="database")
-    return [m for pk, config in rows if isinstance(config, dict) for m in secret_messages(pk, "database", config)]
+    rows = tenant_rows(databases, "pk", "config", status=Status.ACTIVE, config_source=Source.DATABASE)
+    return [m for pk, config in rows if isinstance(config, dict) for m in secret_messages(pk, Source.DATABASE, config)]
 
 
 @after_e001
@@ -29,7 +30,7 @@ def check_yaml_rows(
 ) -> list[CheckMessage]:
     """W010: rows whose config_source is yaml but whose file is missing or does not load (get_config
     raises for them on every read)."""
-    rows = tenant_rows(databases, "pk", config_source="yaml")
+    rows = tenant_rows(databases, "pk", config_source=Source.YAML)
     return [m for (tenant_id,) in rows for m in yaml_row_messages(tenant_id)]
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from .. import conf
 from ..exceptions import InterpolationError
+from ..kinds import Source
 from . import env_access
 from .environ import environ
 from .interpolation import interpolate_string, reference_name
@@ -45,7 +46,7 @@ def env_value_paths(tenant_id: str, stored: dict[str, Any], source: str) -> dict
     interpolation) is resolved, except text from variables that ENV_ALLOW marks public; each with
     whether a value shorter than SHOWN_FROM went in. Such a value shows only as "set": literal text
     or a long variable around it would otherwise make the whole long enough to show its ends."""
-    env: Mapping[str, str] = env_access.TenantEnviron(tenant_id) if source == "database" else environ
+    env: Mapping[str, str] = env_access.TenantEnviron(tenant_id) if source == Source.DATABASE else environ
     found: dict[KeyPath, bool] = {}
     for path, value, _ in walk(stored):
         if not isinstance(value, str) or "$" not in value:

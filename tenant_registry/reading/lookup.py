@@ -19,9 +19,9 @@ from .. import cache, conf
 from ..cache import Guard, LocalCache
 from ..config_files import tenant_files
 from ..documents.environ import Reads
+from ..kinds import MISSING, Source, Status
 from . import sources
 from . import stored_entry as entry
-from .sources import MISSING
 
 logger = logging.getLogger("tenant_registry")
 
@@ -101,7 +101,7 @@ def from_yaml_only(tenant_id: str) -> dict[str, Any] | None:
     path = tenant_files.tenant_file(tenant_id)
     if path is None:
         return None
-    raw = tenant_files.load_built(path, lambda doc: entry.encode(tenant_id, "yaml", "active", doc))
+    raw = tenant_files.load_built(path, lambda doc: entry.encode(tenant_id, Source.YAML, Status.ACTIVE, doc))
     return _finish(tenant_id, raw, where=str(path))
 
 
@@ -125,7 +125,7 @@ def _resolved(found: dict[str, Any], reads: Reads | None = None, where: str | No
 def _describe(found: dict[str, Any]) -> str:
     """How messages name a tenant: with its file when the config came from one."""
     tenant_id = found["t"]
-    if found["src"] == "yaml":
+    if found["src"] == Source.YAML:
         return f"tenant {tenant_id} ({tenant_files.expected_file(tenant_id)})"
     return f"tenant {tenant_id}"
 

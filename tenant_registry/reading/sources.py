@@ -11,10 +11,9 @@ from django.db.models import Model
 
 from ..config_files import tenant_files
 from ..exceptions import ConfigFileError, RegistryUnavailable
+from ..kinds import MISSING, Source, Status
 from . import row_select as rows
 from . import stored_entry as entry
-
-MISSING = "missing"
 
 
 class Built(NamedTuple):
@@ -27,8 +26,8 @@ def load(model: type[Model], tenant_id: str, using: str) -> Built:
     row = _select(model, tenant_id, using)
     if row is not None:
         status, source, config = row
-        if source == "yaml":
-            return Built(*entry.build(tenant_id, "yaml", status, _yaml_doc(tenant_id, required=True) or {}), False)
+        if source == Source.YAML:
+            return Built(*entry.build(tenant_id, Source.YAML, status, _yaml_doc(tenant_id, required=True) or {}), False)
         if isinstance(config, str | bytes):
             text = config.encode() if isinstance(config, str) else config
             doc = orjson.loads(text)
@@ -36,11 +35,11 @@ def load(model: type[Model], tenant_id: str, using: str) -> Built:
             text, doc = None, config
         if not isinstance(doc, dict):
             text, doc = None, {}
-        return Built(*entry.build(tenant_id, "database", status, doc, text), False)
+        return Built(*entry.build(tenant_id, Source.DATABASE, status, doc, text), False)
     doc = _yaml_doc(tenant_id, required=False)
     if doc is None:
         return Built(*entry.build(tenant_id, MISSING, "", {}), True)
-    return Built(*entry.build(tenant_id, "yaml", "active", doc), False)
+    return Built(*entry.build(tenant_id, Source.YAML, Status.ACTIVE, doc), False)
 
 
 def _yaml_doc(tenant_id: str, *, required: bool) -> dict[str, Any] | None:

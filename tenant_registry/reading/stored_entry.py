@@ -20,11 +20,12 @@ from ..documents import secret_values as secrets
 from ..documents.environ import Lookup, Reads, environ
 from ..documents.interpolation import expression_paths, interpolate_at
 from ..exceptions import InterpolationError
+from ..kinds import MISSING, Source
 
 logger = logging.getLogger("tenant_registry")
 _warned: set[tuple[str, str]] = set()
 WARNED = 8192  # (tenant or file, variable) warned about, kept per process
-SOURCES = ("database", "yaml", "missing")
+SOURCES = (*Source.values, MISSING)
 
 
 def encode(tenant_id: str, source: str, status: str, config: dict[str, Any]) -> bytes:
@@ -37,6 +38,7 @@ def build(
     """The entry's bytes, and the entry itself: what decoding them gives, built on ``config``
     (so private only if ``config`` is). ``text``, the JSON ``config`` was parsed from, is used
     as it is when nothing had to be stripped, instead of serialising the config again."""
+    source, status = str(source), str(status)  # plain strings in answers, not the choices' members
     paths, has_secret = scan.scan(config, text)
     stripped = config
     if has_secret:
@@ -92,7 +94,7 @@ def resolve(entry: dict[str, Any], where: str | Callable[[], str], reads: Reads 
     tenant_id: str = entry["t"]
     config: dict[str, Any] = entry["c"]
     if entry["x"]:
-        database = entry["src"] == "database"
+        database = entry["src"] == Source.DATABASE
         env = env_access.TenantEnviron(tenant_id, reads) if database else Lookup(reads)
         try:
             interpolate_at(config, entry["x"], env, lambda name: _warn_unset(where, name, tenant_id, database))

@@ -13,6 +13,7 @@ from tenant_registry.config_files import exporter, tenant_files
 from tenant_registry.documents.masking import mask_secrets
 from tenant_registry.exceptions import TenantRegistryError
 from tenant_registry.ids import validate_id
+from tenant_registry.kinds import Source, Status
 from tenant_registry.models import Tenant
 
 
@@ -62,7 +63,12 @@ class Command(BaseCommand):
             row = Tenant.objects.filter(pk=tenant_id).values("config_source", "status", "config", "version").first()
         if row is not None and row["config_source"] == Tenant.Source.DATABASE:
             config = row["config"] if isinstance(row["config"], dict) else {}
-            meta = {"source": "database", "status": row["status"], "version": row["version"], "read_from": "database"}
+            meta = {
+                "source": Source.DATABASE.value,
+                "status": row["status"],
+                "version": row["version"],
+                "read_from": "database",
+            }
             return {**config, "_meta": {"tenant_id": tenant_id, **meta}}
         path = tenant_files.tenant_file(tenant_id)
         if path is None:
@@ -70,6 +76,12 @@ class Command(BaseCommand):
                 missing = f"{tenant_files.config_dir()}/{tenant_id}.yaml"
                 raise CommandError(f"tenant {tenant_id}: config_source is yaml but {missing} does not exist")
             return None
-        status = row["status"] if row is not None else "active"
-        meta = {"tenant_id": tenant_id, "source": "yaml", "status": status, "read_from": "yaml", "file": str(path)}
+        status = row["status"] if row is not None else Status.ACTIVE.value
+        meta = {
+            "tenant_id": tenant_id,
+            "source": Source.YAML.value,
+            "status": status,
+            "read_from": "yaml",
+            "file": str(path),
+        }
         return {**tenant_files.load_file(path), "_meta": meta}
