@@ -14,7 +14,6 @@ import orjson
 from asgiref.sync import sync_to_async
 from django.apps import apps
 from django.db import IntegrityError, InterfaceError, OperationalError, models, router, transaction
-from django.db.models.functions import Replace, Upper
 
 from . import cache, conf, revisions
 from .config_files import tenant_files
@@ -23,7 +22,7 @@ from .documents.env_access import PrefixOwners, check_expressions, covered_by, c
 from .documents.secret_values import dotted, walk
 from .documents.write_rules import Checked, check
 from .exceptions import InvalidConfig, RegistryUnavailable, TenantConflict, YamlOnlyTenant
-from .ids import env_prefix, validate_id
+from .ids import env_prefix, env_prefix_sql, validate_id
 from .kinds import Source, Status
 from .queryset import TenantQuerySet
 from .reading import lookup as read
@@ -113,7 +112,7 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
     def _conflict_message(self, tenant_id: str) -> str:
         prefix = env_prefix(tenant_id)
         other = (
-            self.annotate(_prefix=Upper(Replace("id", models.Value("-"), models.Value("_"))))
+            self.annotate(_prefix=env_prefix_sql())
             .filter(_prefix=prefix[:-1])
             .exclude(pk=tenant_id)
             .values_list("pk", flat=True)
@@ -128,7 +127,7 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
         if not wanted:
             return {}
         rows = (
-            self.annotate(_prefix=Upper(Replace("id", models.Value("-"), models.Value("_"))))
+            self.annotate(_prefix=env_prefix_sql())
             .filter(_prefix__in=[p[:-1] for p in wanted])
             .values_list("_prefix", "pk")
         )

@@ -6,7 +6,6 @@ from typing import Any, ClassVar
 
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models.functions import Replace, Upper
 
 from . import kinds
 from .documents.env_access import PrefixOwners, check_expressions
@@ -14,7 +13,7 @@ from .documents.secret_values import dotted
 from .documents.write_rules import Checked, Seal, check, reopen, seal
 from .exceptions import InvalidConfig
 from .fields import OrderedJSONField
-from .ids import ID_HELP, ID_RE
+from .ids import ID_HELP, ID_RE, env_prefix_sql
 from .managers import TenantManager
 from .revisions import TenantHistory
 
@@ -45,7 +44,7 @@ class Tenant(models.Model):
         ordering = ("id",)
         constraints = (
             models.UniqueConstraint(
-                Upper(Replace("id", models.Value("-"), models.Value("_"))),
+                env_prefix_sql(),
                 name="tenant_env_prefix_unique",
                 violation_error_message="Another tenant maps to the same environment-variable prefix.",
             ),

@@ -398,4 +398,4 @@ def test_corrupt_or_foreign_entry_is_a_logged_miss_and_is_overwritten(
     assert any("tn_bad" in m and "corrupt or foreign" in m for m in (r.getMessage() for r in caplog.records))
     stored = redis_server.client().get(key)
     assert stored != raw
-    assert entry.decode("tn_bad", stored)["c"] == {"v": 1}
+    assert entry.decode("tn_bad", stored).config == {"v": 1}

@@ -6,15 +6,14 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from django import forms
-from django.db import models, transaction
-from django.db.models.functions import Replace, Upper
+from django.db import transaction
 
 from .. import conf
 from ..config_files import tenant_files
 from ..documents import depth, json_text
 from ..documents.secret_values import dotted, literal_secrets
 from ..exceptions import InvalidConfig
-from ..ids import env_prefix
+from ..ids import env_prefix, env_prefix_sql
 from ..managers import clean_config
 from ..models import Tenant
 
@@ -125,7 +124,7 @@ class TenantForm(_ModelForm):
         return tenant_id
 
     def _same_prefix(self, tenant_id: str) -> str | None:
-        key = Upper(Replace("id", models.Value("-"), models.Value("_")))
+        key = env_prefix_sql()
         rows = Tenant.objects.annotate(_prefix=key).filter(_prefix=env_prefix(tenant_id)[:-1])
         found: str | None = rows.exclude(pk=tenant_id).values_list("pk", flat=True).first()
         return found

@@ -60,7 +60,7 @@ def stored_config(model: type[Model], tenant_id: str) -> dict[str, Any]:
     """The config as stored (database row, else YAML file): secrets stripped, ``${...}`` not interpolated."""
     raw, _ = read.load(model, tenant_id, router.db_for_write(model))
     found = entry.decode(tenant_id, raw)
-    return found["c"] if found is not None else {}
+    return found.config if found is not None else {}
 
 
 def sources(

@@ -22,6 +22,7 @@ from ..documents.environ import Reads
 from ..kinds import MISSING, Source, Status
 from . import sources
 from . import stored_entry as entry
+from .stored_entry import Entry
 
 logger = logging.getLogger("tenant_registry")
 
@@ -31,7 +32,7 @@ class Loaded:
     """What one load of a tenant gives the callers that shared it."""
 
     raw: bytes  # the entry's bytes
-    entry: dict[str, Any] | None  # their decoded form, private to the leader
+    entry: Entry | None  # their decoded form, private to the leader
     clock: int  # the process clock when the load began
     guard: Guard | None  # the guard it was read under (None: the cache did not answer)
     refused: bool  # its fill was refused: an invalidation came while it was read
@@ -78,9 +79,9 @@ def _claim_first(tier: LocalCache | None) -> bool:
     return tier is not None and tier.live
 
 
-def _keep(tier: LocalCache | None, tenant_id: str, raw: bytes, seen: int, found: dict[str, Any]) -> None:
+def _keep(tier: LocalCache | None, tenant_id: str, raw: bytes, seen: int, found: Entry) -> None:
     if tier is not None:
-        tier.put(tenant_id, raw, seen, _ttl(found["src"] == MISSING))
+        tier.put(tenant_id, raw, seen, _ttl(found.source == MISSING))
 
 
 def from_local(model: type[Model], tenant_id: str) -> tuple[dict[str, Any] | None] | None:
@@ -116,16 +117,16 @@ def _finish(tenant_id: str, raw: bytes, where: str | None = None) -> dict[str, A
     return None if found is None else _resolved(found, where=where)
 
 
-def _resolved(found: dict[str, Any], reads: Reads | None = None, where: str | None = None) -> dict[str, Any] | None:
-    if found["src"] == MISSING:
+def _resolved(found: Entry, reads: Reads | None = None, where: str | None = None) -> dict[str, Any] | None:
+    if found.source == MISSING:
         return None
     return entry.resolve(found, where or (lambda: _describe(found)), reads)
 
 
-def _describe(found: dict[str, Any]) -> str:
+def _describe(found: Entry) -> str:
     """How messages name a tenant: with its file when the config came from one."""
-    tenant_id = found["t"]
-    if found["src"] == Source.YAML:
+    tenant_id = found.tenant_id
+    if found.source == Source.YAML:
         return f"tenant {tenant_id} ({tenant_files.expected_file(tenant_id)})"
     return f"tenant {tenant_id}"
 
@@ -136,7 +137,7 @@ def _ttl(missing: bool) -> float:
 
 def _shared_load(
     model: type[Model], tenant_id: str, using: str, hint: Guard | None, tier: LocalCache | None
-) -> tuple[bytes, dict[str, Any] | None]:
+) -> tuple[bytes, Entry | None]:
     """One load for the concurrent misses of a tenant in this process. The leader keeps the
     entry it built; the others decode their own copy, or load again if the load they joined may
     predate an invalidation (so perhaps a commit they saw return)."""

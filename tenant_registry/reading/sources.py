@@ -18,7 +18,7 @@ from . import stored_entry as entry
 
 class Built(NamedTuple):
     raw: bytes  # the entry as stored
-    entry: dict[str, Any]  # what decoding ``raw`` gives, private to the caller
+    entry: entry.Entry  # what decoding ``raw`` gives, private to the caller
     missing: bool  # no row and no file: the "missing" entry
 
 

@@ -28,13 +28,27 @@ WARNED = 8192  # (tenant or file, variable) warned about, kept per process
 SOURCES = (*Source.values, MISSING)
 
 
+class Entry(NamedTuple):
+    """A decoded entry: what its JSON's ``t``, ``src``, ``st``, ``x`` and ``c`` hold."""
+
+    tenant_id: str
+    source: str  # a Source, or MISSING
+    status: str
+    paths: list[tuple[str | int, ...]]  # where the config's values hold a ``$``
+    config: dict[str, Any]  # stripped of secrets, not yet interpolated
+
+    @classmethod
+    def of(cls, stored: dict[str, Any]) -> Entry:
+        return cls(stored["t"], stored["src"], stored["st"], stored["x"], stored["c"])
+
+
 def encode(tenant_id: str, source: str, status: str, config: dict[str, Any]) -> bytes:
     return build(tenant_id, source, status, config)[0]
 
 
 def build(
     tenant_id: str, source: str, status: str, config: dict[str, Any], text: bytes | None = None
-) -> tuple[bytes, dict[str, Any]]:
+) -> tuple[bytes, Entry]:
     """The entry's bytes, and the entry itself: what decoding them gives, built on ``config``
     (so private only if ``config`` is). ``text``, the JSON ``config`` was parsed from, is used
     as it is when nothing had to be stripped, instead of serialising the config again."""
@@ -46,14 +60,14 @@ def build(
         logger.warning("tenant %s: dropped literal secrets at %s from %s", tenant_id, ", ".join(removed), source)
         paths = list(expression_paths(stripped))
         text = None
-    built = {"t": tenant_id, "src": source, "st": status, "x": paths, "c": stripped}
+    built = Entry(tenant_id, source, status, paths, stripped)
+    head = {"t": tenant_id, "src": source, "st": status, "x": paths}
     if text is None:
-        return orjson.dumps(built), built
-    head = orjson.dumps({"t": tenant_id, "src": source, "st": status, "x": paths})
-    return b"".join((head[:-1], b',"c":', text, b"}")), built
+        return orjson.dumps({**head, "c": stripped}), built
+    return b"".join((orjson.dumps(head)[:-1], b',"c":', text, b"}")), built
 
 
-def decode(tenant_id: str, raw: bytes | str) -> dict[str, Any] | None:
+def decode(tenant_id: str, raw: bytes | str) -> Entry | None:
     """The entry of ``raw``, or None when it is not a well-formed entry of this tenant."""
     try:
         entry = orjson.loads(raw)
@@ -69,7 +83,7 @@ def decode(tenant_id: str, raw: bytes | str) -> dict[str, Any] | None:
         or not all(_leads_to_text(entry["c"], path) for path in entry["x"])
     ):
         return None
-    return entry
+    return Entry.of(entry)
 
 
 def _leads_to_text(doc: Any, path: object) -> bool:
@@ -85,26 +99,25 @@ def _leads_to_text(doc: Any, path: object) -> bool:
     return isinstance(doc, str)
 
 
-def resolve(entry: dict[str, Any], where: str | Callable[[], str], reads: Reads | None = None) -> dict[str, Any]:
+def resolve(entry: Entry, where: str | Callable[[], str], reads: Reads | None = None) -> dict[str, Any]:
     """Interpolate and fill secrets in the (private) entry's config, and attach ``_meta``.
 
     ``where`` names the tenant (and its file) in messages; a callable is asked only for a message.
     A database config sees only the variables it may read (:mod:`env_access`). ``reads`` records
     every environment lookup made."""
-    tenant_id: str = entry["t"]
-    config: dict[str, Any] = entry["c"]
-    if entry["x"]:
-        database = entry["src"] == Source.DATABASE
+    tenant_id, config = entry.tenant_id, entry.config
+    if entry.paths:
+        database = entry.source == Source.DATABASE
         env = env_access.TenantEnviron(tenant_id, reads) if database else Lookup(reads)
         try:
-            interpolate_at(config, entry["x"], env, lambda name: _warn_unset(where, name, tenant_id, database))
+            interpolate_at(config, entry.paths, env, lambda name: _warn_unset(where, name, tenant_id, database))
         except InterpolationError as exc:
             raise InterpolationError(f"{_text(where)}: {exc}") from None
     try:
         secrets.fill_from_env(tenant_id, config, reads)
     except InterpolationError as exc:
         raise InterpolationError(f"{_text(where)}: {exc}") from None
-    config["_meta"] = {"source": entry["src"], "tenant_id": tenant_id, "status": entry["st"]}
+    config["_meta"] = {"source": entry.source, "tenant_id": tenant_id, "status": entry.status}
     return config
 
 
@@ -121,7 +134,7 @@ class Answer(NamedTuple):
     reads: Reads  # the environment lookups it made
 
 
-def answer(kept: Holder, resolve: Callable[[dict[str, Any], Reads], dict[str, Any] | None]) -> dict[str, Any] | None:
+def answer(kept: Holder, resolve: Callable[[Entry, Reads], dict[str, Any] | None]) -> dict[str, Any] | None:
     """``resolve`` of the kept entry, as a private copy of the last answer while the settings and
     every variable it looked up are unchanged (so a rotated variable is read at once). Resolving
     is most of the cost of an in-process hit. The answer stays in this process, beside the
@@ -132,7 +145,7 @@ def answer(kept: Holder, resolve: Callable[[dict[str, Any], Reads], dict[str, An
         found: dict[str, Any] = orjson.loads(last.text)
         return found
     reads = Reads()
-    resolved = resolve(orjson.loads(kept.raw), reads)
+    resolved = resolve(Entry.of(orjson.loads(kept.raw)), reads)  # checked by decode before it was kept
     if resolved is not None:
         kept.answer = Answer(orjson.dumps(resolved), settings, reads)
     return resolved
