@@ -15,7 +15,7 @@ from django.db import connection
 from tenant_registry.exceptions import InvalidConfig
 from tenant_registry.models import Tenant
 
-from .admin_urls import change, form_data
+from .admin.pages import change, form_data
 
 SERVER_SECRETS = {
     "OPENAI_KEY_AFRICASTAY": "sk-africastay-0123456789abcdef",
