@@ -10,8 +10,8 @@ import textwrap
 from collections.abc import Callable
 from typing import Any
 
-from tenant_registry import read
 from tenant_registry.models import Tenant
+from tenant_registry.reading import lookup as read
 
 from .reads import Row, _registry, _wait_live
 from .timing import Case, _sample

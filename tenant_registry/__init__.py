@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import moved
 from .context import carry, current_tenant, tenant_context
+
+moved.install()
 
 __all__ = ["carry", "current_tenant", "get_tenant_config", "list_all_tenants", "tenant_context"]
 

@@ -15,13 +15,11 @@ import redis
 from django.conf import settings as django_settings
 
 from tenant_registry import cache, conf
-from tenant_registry.yaml import tenant_files
+from tenant_registry.config_files import tenant_files
 
-from .helpers import peer_env, start_peer
+from .helpers import REPO, peer_env, start_peer
 from .secret_mounts import KubeMount
 from .services import START_POSTGRES, START_REDIS, HungServer, RedisServer, SettledRedis, running_redis
-
-REPO = Path(__file__).resolve().parent.parent
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -217,10 +215,10 @@ def kube_mount(tmp_path: Path, registry_config: Callable[..., None]) -> Callable
 @pytest.fixture(scope="session")
 def celery_worker(django_db_setup: None) -> Iterator[Any]:
     """A real Celery worker (prefork, concurrency 2) on a redis-server of its own as broker and result
-    backend, with Django on the test database; tests/celery_app.py's app sends to it. One per run:
+    backend, with Django on the test database; tests/harness/celery_app.py's app sends to it. One per run:
     pytest-django runs transactional tests apart, and Celery's app keeps its first broker."""
-    from .celery_app import app, seen
-    from .celery_worker import CeleryWorker
+    from .harness.celery_app import app, seen
+    from .harness.celery_worker import CeleryWorker
 
     prefix = f"trtest-{uuid.uuid4().hex[:12]}:tenant_config:"
     with running_redis() as broker:

@@ -11,7 +11,7 @@ import redis
 
 from tenant_registry import current_tenant, tenant_context
 
-from .celery_app import client_name, fails, seen, sends_on
+from .harness.celery_app import client_name, fails, seen, sends_on
 
 TIMEOUT = 60
 
