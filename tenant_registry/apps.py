@@ -10,3 +10,4 @@ class TenantRegistryConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks, deploy_checks, row_checks, secret_dir_checks, signals  # noqa: F401 - importing registers the checks and receivers
+        from .secret_store import checks as secret_store_checks  # noqa: F401

@@ -19,6 +19,7 @@ from .documents import MEMO_CHARS, env_access, scan, secrets
 from .documents.environ import Lookup, Reads, environ
 from .documents.interpolation import expression_paths, interpolate_at
 from .exceptions import InterpolationError
+from .secret_store import fill as stored_secrets
 
 logger = logging.getLogger("tenant_registry")
 _warned: set[tuple[str, str]] = set()
@@ -31,11 +32,17 @@ def encode(tenant_id: str, source: str, status: str, config: dict[str, Any]) -> 
 
 
 def build(
-    tenant_id: str, source: str, status: str, config: dict[str, Any], text: bytes | None = None
+    tenant_id: str,
+    source: str,
+    status: str,
+    config: dict[str, Any],
+    text: bytes | None = None,
+    tokens: dict[str, str] | None = None,
 ) -> tuple[bytes, dict[str, Any]]:
     """The entry's bytes, and the entry itself: what decoding them gives, built on ``config``
     (so private only if ``config`` is). ``text``, the JSON ``config`` was parsed from, is used
-    as it is when nothing had to be stripped, instead of serialising the config again."""
+    as it is when nothing had to be stripped, instead of serialising the config again. ``tokens``: the
+    tenant's stored secrets (path -> ciphertext), kept as ``k``."""
     paths, has_secret = scan.scan(config, text)
     stripped = config
     if has_secret:
@@ -43,10 +50,13 @@ def build(
         logger.warning("tenant %s: dropped literal secrets at %s from %s", tenant_id, ", ".join(removed), source)
         paths = list(expression_paths(stripped))
         text = None
-    built = {"t": tenant_id, "src": source, "st": status, "x": paths, "c": stripped}
+    head_fields: dict[str, Any] = {"t": tenant_id, "src": source, "st": status, "x": paths}
+    if tokens:
+        head_fields["k"] = tokens
+    built = {**head_fields, "c": stripped}
     if text is None:
         return orjson.dumps(built), built
-    head = orjson.dumps({"t": tenant_id, "src": source, "st": status, "x": paths})
+    head = orjson.dumps(head_fields)
     return b"".join((head[:-1], b',"c":', text, b"}")), built
 
 
@@ -64,6 +74,7 @@ def decode(tenant_id: str, raw: bytes | str) -> dict[str, Any] | None:
         or not isinstance(entry.get("c"), dict)
         or not isinstance(entry.get("x"), list)
         or not all(_leads_to_text(entry["c"], path) for path in entry["x"])
+        or ("k" in entry and not stored_secrets.valid(entry["k"]))
     ):
         return None
     return entry
@@ -97,6 +108,8 @@ def resolve(entry: dict[str, Any], where: str | Callable[[], str], reads: Reads 
             interpolate_at(config, entry["x"], env, lambda name: _warn_unset(where, name, tenant_id, database))
         except InterpolationError as exc:
             raise InterpolationError(f"{_text(where)}: {exc}") from None
+    if "k" in entry:
+        stored_secrets.fill(tenant_id, config, entry["k"])
     try:
         secrets.fill_from_env(tenant_id, config, reads)
     except InterpolationError as exc:

@@ -11,6 +11,7 @@ from django.db.models import Model
 
 from . import entry, rows
 from .exceptions import ConfigFileError, RegistryUnavailable
+from .secret_store.tokens import tokens
 from .yaml import tenant_files
 
 MISSING = "missing"
@@ -35,7 +36,8 @@ def load(model: type[Model], tenant_id: str, using: str) -> Built:
             text, doc = None, config
         if not isinstance(doc, dict):
             text, doc = None, {}
-        return Built(*entry.build(tenant_id, "database", status, doc, text), False)
+        stored = tokens(connections[using], tenant_id)
+        return Built(*entry.build(tenant_id, "database", status, doc, text, stored), False)
     doc = _yaml_doc(tenant_id, required=False)
     if doc is None:
         return Built(*entry.build(tenant_id, MISSING, "", {}), True)
