@@ -162,6 +162,7 @@ def test_a_wrong_key_is_one_error_and_nothing_is_written(
     before = list(StoredSecret.objects.order_by("pk").values_list("token", flat=True))
     _, _, error = fails("rotate_secret_keys")
     assert str(error).startswith(
-        f"tenant tn_a: the stored secret at {PATHS[0]} cannot be decrypted with any key of TENANT_REGISTRY['SECRET_KEYS_FERNET']"
+        f"tenant tn_a: the stored secret at {PATHS[0]} cannot be decrypted with any key of "
+        "TENANT_REGISTRY['SECRET_KEYS_FERNET']"
     )
     assert list(StoredSecret.objects.order_by("pk").values_list("token", flat=True)) == before

@@ -144,9 +144,7 @@ def test_without_the_key_that_encrypted_it_a_read_names_the_setting(
 
 
 @pytest.mark.django_db
-def test_keys_from_a_key_file(
-    registry_config: Any, fernet_keys: list[str], tmp_path: Any, no_env_key: None
-) -> None:
+def test_keys_from_a_key_file(registry_config: Any, fernet_keys: list[str], tmp_path: Any, no_env_key: None) -> None:
     key_file = tmp_path / "fernet.keys"
     key_file.write_text(f"# the first encrypts\n{fernet_keys[0]}\n\n{fernet_keys[1]}\n")
     registry_config(SECRET_STORE="database", SECRET_KEYS_FERNET_FILE=str(key_file))

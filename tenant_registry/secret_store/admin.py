@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -85,7 +85,7 @@ def _write(model_admin: ModelAdmin[Tenant], request: HttpRequest, obj: Tenant, f
 
 def _url(model_admin: ModelAdmin[Tenant], name: str, *args: Any) -> str:
     opts, site = model_admin.opts, model_admin.admin_site.name
-    return reverse(f"admin:{opts.app_label}_{opts.model_name}_{name}", args=args, current_app=site)
+    return reverse(f"admin:{opts.app_label}_{opts.model_name}_{name}", args=[quote(a) for a in args], current_app=site)
 
 
 def secrets_link(model_admin: ModelAdmin[Tenant], request: HttpRequest, object_id: str | None) -> str | None:
