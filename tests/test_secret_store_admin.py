@@ -104,3 +104,18 @@ def test_with_the_store_off_the_page_writes_nothing(db: None, staff_client: Any)
     page = text(client.post(secrets_url("tn_acme"), {"action": "set", "path": PATH, "value": VALUE}, follow=True))
     assert "The encrypted store is off (TENANT_REGISTRY['SECRET_STORE'])." in page
     assert StoredSecret.objects.count() == 0
+
+
+def test_a_token_that_does_not_open_is_an_error_on_the_page_and_can_still_be_removed(
+    acme: Tenant, staff_client: Any
+) -> None:
+    client = staff_client("change", "view")
+    Tenant.objects.save_config("tn_other", CONFIG)
+    client.post(secrets_url("tn_other"), {"action": "set", "path": PATH, "value": VALUE})
+    StoredSecret.objects.create(tenant=acme, path=PATH, token=StoredSecret.objects.get().token, key_id="copied")
+    Tenant.objects.invalidate("tn_acme")
+    page = text(client.get(change("tn_acme")))
+    assert f"tenant tn_acme: the stored secret at {PATH} was sealed for another tenant or path" in page
+    assert VALUE not in page
+    client.post(secrets_url("tn_acme"), {"action": "remove", "path": PATH})
+    assert Tenant.objects.get_config("tn_acme")["infrastructure"]["openai"].get("api_key") is None
