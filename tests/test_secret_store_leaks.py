@@ -1,6 +1,7 @@
 """Security: a stored secret's plaintext is only in the answers made of it. A pg_dump of the test database
 (history tables and the admin's log included), every value of a Redis of this test's own, an export, the
-logs, ``tenant_config`` and the admin's pages are searched for it after it was set, read, replaced and read."""
+logs, ``tenant_config`` and the admin's pages are searched for it after it was set, read, replaced, read,
+rotated to a new key and read."""
 
 from __future__ import annotations
 
@@ -63,6 +64,7 @@ def secrets_page(pk: str) -> str:
 
 def test_a_stored_secret_reaches_no_store_history_export_log_or_page(
     secret_store: Any,
+    fernet_keys: list[str],
     redis_server: Any,
     use_cache: Any,
     admin_client: Any,
@@ -79,6 +81,9 @@ def test_a_stored_secret_reaches_no_store_history_export_log_or_page(
     assert Tenant.objects.get_config("tn_leak")["infrastructure"]["openai"]["api_key"] == VERSIONS[0]
     admin_client.post(secrets_page("tn_leak"), {"action": "replace", "path": PATH, "value": VERSIONS[1]})
     Tenant.objects.save_config("tn_leak", {**CONFIG, "client": {"name": "Stored, renamed"}})
+    assert Tenant.objects.get_config("tn_leak")["infrastructure"]["openai"]["api_key"] == VERSIONS[1]
+    secret_store(fernet_keys[1:2] + fernet_keys[:1])
+    call_command("rotate_secret_keys", stdout=io.StringIO())
     assert Tenant.objects.get_config("tn_leak")["infrastructure"]["openai"]["api_key"] == VERSIONS[1]
     call_command("export_tenants", "tn_leak", "--out", str(tmp_path / "export"), stdout=io.StringIO())
     shown = io.StringIO()
