@@ -197,3 +197,16 @@ def test_set_replace_remove_are_seen_at_the_next_read_in_every_process(
         change()
         assert api_key(Tenant.objects.get_config("tn_a")) == expected
         assert api_key(store_reader.get_config("tn_a")) == expected
+
+
+@pytest.mark.django_db
+def test_a_value_must_be_text_of_bounded_length_and_a_deleted_tenant_takes_its_secrets(secret_store: Any) -> None:
+    Tenant.objects.save_config("tn_a", CONFIG)
+    for bad in ("", "x" * 65_537):
+        with pytest.raises(
+            InvalidConfig, match=f"^tenant tn_a: the stored secret at {PATH} must be text of 1 to 65536"
+        ):
+            set_secret("tn_a", PATH, bad)
+    set_secret("tn_a", PATH, VALUE)
+    Tenant.objects.get(pk="tn_a").delete()
+    assert StoredSecret.objects.count() == 0

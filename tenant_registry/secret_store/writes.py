@@ -18,6 +18,8 @@ from .model import StoredSecret
 from .paths import check_path
 from .sealing import seal
 
+MAX_VALUE = 65_536
+
 
 def set_secret(tenant_id: str, path: str, value: str) -> StoredSecret:
     """Store a new secret at ``path``; refused when one is there already (:func:`replace_secret`)."""
@@ -50,8 +52,10 @@ def stored_paths(tenant_id: str) -> list[str]:
 
 def _write(tenant_id: str, path: str, value: str, *, replace: bool) -> StoredSecret:
     tenant_id, path = _checked(tenant_id, path)
-    if not isinstance(value, str) or not value:
-        raise InvalidConfig(f"tenant {tenant_id}: the stored secret at {path} must be non-empty text")
+    if not isinstance(value, str) or not value or len(value) > MAX_VALUE:
+        raise InvalidConfig(
+            f"tenant {tenant_id}: the stored secret at {path} must be text of 1 to {MAX_VALUE} characters"
+        )
     using = router.db_for_write(StoredSecret)
     with transaction.atomic(using=using):
         tenant = _tenant(tenant_id, using)
