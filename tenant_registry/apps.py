@@ -9,5 +9,9 @@ class TenantRegistryConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks, deploy_checks, row_checks, secret_dir_checks, signals  # noqa: F401 - importing registers the checks and receivers
-        from .secret_store import checks as secret_store_checks  # noqa: F401
+        from . import cache, signals
+        from .checks import register_checks
+
+        register_checks()
+        signals.connect()
+        cache.install()

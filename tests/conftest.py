@@ -14,7 +14,7 @@ import redis
 from django.conf import settings as django_settings
 
 from tenant_registry import cache, conf
-from tenant_registry.yaml import tenant_files
+from tenant_registry.config_files import tenant_files
 
 from .helpers import peer_env, start_peer
 from .secret_mounts import KubeMount

@@ -32,7 +32,12 @@ TENANT_TABLE = "tenant_registry_tenant"
 
 def staleness_bound() -> float:
     """The documented bound: a stale entry is gone this long after Redis answers again."""
-    return float(conf.get("CACHE_COOLDOWN")) + conf.get("SOCKET_CONNECT_TIMEOUT") + conf.get("SOCKET_TIMEOUT") + 0.1
+    return (
+        float(conf.get_settings().CACHE_COOLDOWN)
+        + conf.get_settings().SOCKET_CONNECT_TIMEOUT
+        + conf.get_settings().SOCKET_TIMEOUT
+        + 0.1
+    )
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float, step: float = 0.02) -> float | None:

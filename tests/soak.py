@@ -91,7 +91,12 @@ class Counts:
 def bound() -> float:
     from tenant_registry import conf
 
-    return float(conf.get("CACHE_COOLDOWN")) + conf.get("SOCKET_CONNECT_TIMEOUT") + conf.get("SOCKET_TIMEOUT") + 0.1
+    return (
+        float(conf.get_settings().CACHE_COOLDOWN)
+        + conf.get_settings().SOCKET_CONNECT_TIMEOUT
+        + conf.get_settings().SOCKET_TIMEOUT
+        + 0.1
+    )
 
 
 def setup_django(redis_url: str) -> None:

@@ -12,9 +12,9 @@ import pytest
 import yaml
 
 from tenant_registry import cache
+from tenant_registry.admin.forms import PrettyJSONField
 from tenant_registry.documents.masking import mask_secrets, mask_value
 from tenant_registry.exceptions import TenantConflict
-from tenant_registry.forms import PrettyJSONField
 from tenant_registry.models import Tenant
 
 from .admin_urls import change, changelist, form_data, history, restore
@@ -336,7 +336,7 @@ def test_masked_covers_nested_secret_sections_and_lists():
 
 @pytest.mark.django_db(transaction=True)
 def test_the_form_checks_the_version_outside_a_transaction_too(acme):
-    from tenant_registry.forms import TenantForm
+    from tenant_registry.admin.forms import TenantForm
 
     Tenant.objects.save_config("tn_acme", {"a": 1})
     data = {"id": "tn_acme", "name": "n", "status": "active", "config_source": "database", "config": "{}"}

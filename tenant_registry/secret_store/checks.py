@@ -1,31 +1,30 @@
-"""System checks on the encrypted store. Ids are documented in the README under "System checks"."""
+"""System checks on the encrypted store, registered by ``checks.register_checks``. Ids are documented in the
+README under "System checks"."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from typing import Any
 
-from django.conf import settings
-from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Warning
 from django.db import DatabaseError, router
 
 from .. import conf
+from ..checks.guards import after_e001
 from ..exceptions import SecretKeysError
 from .keys import FILE, LIST, STORE, current, named
 from .model import StoredSecret
 
 
-@register()
+@after_e001
 def check_secret_store(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """E013: SECRET_STORE is neither None nor "database"; E014: the store is on and its keys are
     unusable (or cryptography is missing); W018: keys are given while the store is off."""
-    if not isinstance(getattr(settings, conf.SETTING_NAME, {}), dict):
-        return []  # E001 says why
-    store = conf.get(STORE)
+    store = conf.get_settings().SECRET_STORE
     if store not in (None, "database"):
         return [Error(f"{named(STORE)} must be None or 'database', got {store!r}.", id="tenant_registry.E013")]
     if store is None:
-        given = [named(name) for name in (LIST, FILE) if conf.get(name)]
+        given = [named(name) for name in (LIST, FILE) if getattr(conf.get_settings(), name)]
         if not given:
             return []
         return [
@@ -48,19 +47,20 @@ def check_secret_store(app_configs: Any = None, **kwargs: Any) -> list[CheckMess
     return []
 
 
-@register(Tags.database)
+@after_e001
 def check_stored_rows(
     app_configs: Any = None, databases: Collection[str] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
     """With ``check --database``: W018, stored secrets while the store is off (they are not read);
     W019, stored secrets the first key did not encrypt (rotate before removing an old key)."""
-    if not isinstance(getattr(settings, conf.SETTING_NAME, {}), dict) or conf.get(STORE) not in (None, "database"):
+    store = conf.get_settings().SECRET_STORE
+    if store not in (None, "database"):
         return []
     using = router.db_for_read(StoredSecret)
     if not databases or using not in databases:
         return []
     try:
-        keys = None if conf.get(STORE) is None else current()
+        keys = None if store is None else current()
         rows = StoredSecret.objects.using(using)
         count = rows.count() if keys is None else rows.exclude(key_id=keys.first_id).count()
     except (DatabaseError, SecretKeysError):

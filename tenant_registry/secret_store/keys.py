@@ -10,7 +10,7 @@ settings object and, for a file, again when the file changes (a rotated Kubernet
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from .. import conf
 from ..documents.secret_files import signature
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from cryptography.fernet import MultiFernet
 
 STORE = "SECRET_STORE"
+ON = "database"  # the one value that turns the store on
 LIST, FILE = "SECRET_KEYS_FERNET", "SECRET_KEYS_FERNET_FILE"
 INSTALL = "pip install 'django-tenant-registry[encrypted]'"
 
@@ -34,7 +35,7 @@ _kept: tuple[object, object, Keys | None] = (None, None, None)  # settings, key 
 
 
 def enabled() -> bool:
-    return bool(conf.get(STORE) == "database")
+    return conf.get_settings().SECRET_STORE == ON
 
 
 def named(setting: str) -> str:
@@ -50,7 +51,7 @@ def current() -> Keys:
     """The store's keys now; SecretKeysError naming the setting when they are missing or unusable."""
     global _kept
     settings = conf.get_settings()
-    path = settings[FILE]
+    path = settings.SECRET_KEYS_FERNET_FILE
     identity = signature(str(path)) if path else None
     kept = _kept
     if kept[0] is settings and kept[1] == identity and kept[2] is not None:
@@ -60,7 +61,7 @@ def current() -> Keys:
     return keys
 
 
-def _build(settings: dict[str, Any]) -> Keys:
+def _build(settings: conf.RegistrySettings) -> Keys:
     try:
         from cryptography.fernet import Fernet, MultiFernet
     except ImportError:
@@ -80,9 +81,9 @@ def _build(settings: dict[str, Any]) -> Keys:
     return Keys(MultiFernet(fernets), key_id(texts[0]), setting)
 
 
-def key_texts(settings: dict[str, Any]) -> tuple[str, list[str]]:
+def key_texts(settings: conf.RegistrySettings) -> tuple[str, list[str]]:
     """The setting the keys come from and the keys' text, first first."""
-    given, path = settings[LIST], settings[FILE]
+    given, path = settings.SECRET_KEYS_FERNET, settings.SECRET_KEYS_FERNET_FILE
     if path and given:
         raise SecretKeysError(f"give either {named(LIST)} or {named(FILE)}, not both")
     if path:

@@ -13,10 +13,11 @@ import orjson
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from . import cache, effective
-from .exceptions import TenantRegistryError
-from .models import Tenant
-from .yaml import tenant_files
+from .. import cache
+from ..config_files import tenant_files
+from ..exceptions import TenantRegistryError
+from ..models import Tenant
+from . import preview as effective
 
 SHOWN = {"missing": "not set", "set": "set, hidden"}
 _ABSENT = object()

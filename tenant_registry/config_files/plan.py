@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from ..documents import diffs
-from ..documents.checks import Expression
+from ..documents.write_rules import Expression
+from ..kinds import Source
 
 WRITES = ("created", "updated")
 
@@ -28,7 +29,7 @@ class Planned:
     config: dict[str, Any] = field(default_factory=dict)
     name: str | None = None  # None: keep the stored name
     status: str | None = None  # None: keep the stored status (active on create)
-    source: str = "database"
+    source: str = Source.DATABASE.value
     stripped: list[str] = field(default_factory=list)
     expressions: list[Expression] = field(default_factory=list)  # the values of config holding a $
     stored: Stored | None = None
@@ -38,7 +39,7 @@ class Planned:
     @property
     def keeps_config(self) -> bool:
         """A row that serves its CONFIG_DIR file keeps its config column as it is."""
-        return self.source == "yaml"
+        return self.source == Source.YAML
 
     def changes(self) -> list[str]:
         """Key-path lines ``path: old -> new`` (secrets masked); empty unless created or updated."""

@@ -7,21 +7,20 @@ from typing import Any
 
 import redis
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Tags, register
+from django.core.checks import CheckMessage, Error
 from redis.exceptions import ClusterCrossSlotError
 
-from . import conf
-from .cache.state import REDIS_BACKENDS
-from .cache.stores.client import describe, misconfiguration, primary_client
-from .cache.stores.cluster import LazyCluster
+from .. import conf
+from ..cache.state import REDIS_BACKENDS
+from ..cache.stores.client import describe, misconfiguration, primary_client
+from ..cache.stores.cluster import LazyCluster
+from .guards import after_e001
 
 
-@register(Tags.caches, deploy=True)
+@after_e001
 def check_cache_connection(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """E006: the cache alias's Redis, reached once the way the registry reaches it, answers."""
-    if not isinstance(getattr(settings, conf.SETTING_NAME, {}), dict):
-        return []  # E001 says why
-    alias = conf.get("CACHE_ALIAS")
+    alias = conf.get_settings().CACHE_ALIAS
     options = settings.CACHES.get(alias)
     if options is None or options["BACKEND"] not in REDIS_BACKENDS:
         return []
@@ -29,7 +28,7 @@ def check_cache_connection(app_configs: Any = None, **kwargs: Any) -> list[Check
     client: redis.Redis | LazyCluster | None = None
     try:
         client = primary_client(
-            alias, str(options["BACKEND"]), connect_timeout=conf.get("SOCKET_CONNECT_TIMEOUT"), timeout=1.0
+            alias, str(options["BACKEND"]), connect_timeout=conf.get_settings().SOCKET_CONNECT_TIMEOUT, timeout=1.0
         )
         where = f"cache {alias!r} ({describe(client)})"
         client.ping()

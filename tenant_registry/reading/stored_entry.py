@@ -1,6 +1,7 @@
 """The stored form of a tenant's config, and its resolution into what callers get.
 
-An entry is the JSON of ``{"t": id, "src": source, "st": status, "x": paths, "c": config}``:
+An entry is the JSON of ``{"t": id, "src": source, "st": status, "x": paths, "c": config}`` (and ``"k"``,
+the tenant's stored-secret tokens, when it has any):
 ``config`` is stripped of secrets and not yet interpolated; ``paths`` lists the values that
 hold a ``$`` so that a read interpolates only those. Cache, database and YAML reads all go
 through :func:`encode` and :func:`resolve`, so every caller gets the same private shape.
@@ -14,17 +15,34 @@ from typing import Any, NamedTuple, Protocol
 
 import orjson
 
-from . import conf
-from .documents import MEMO_CHARS, env_access, scan, secrets
-from .documents.environ import Lookup, Reads, environ
-from .documents.interpolation import expression_paths, interpolate_at
-from .exceptions import InterpolationError
-from .secret_store import fill as stored_secrets
+from .. import conf
+from ..documents import MEMO_CHARS, env_access, scan
+from ..documents import secret_values as secrets
+from ..documents.environ import Lookup, Reads, environ
+from ..documents.interpolation import expression_paths, interpolate_at
+from ..exceptions import InterpolationError
+from ..kinds import MISSING, Source
+from ..secret_store import fill as stored_secrets
 
 logger = logging.getLogger("tenant_registry")
 _warned: set[tuple[str, str]] = set()
 WARNED = 8192  # (tenant or file, variable) warned about, kept per process
-SOURCES = ("database", "yaml", "missing")
+SOURCES = (*Source.values, MISSING)
+
+
+class Entry(NamedTuple):
+    """A decoded entry: what its JSON's ``t``, ``src``, ``st``, ``x`` and ``c`` hold."""
+
+    tenant_id: str
+    source: str  # a Source, or MISSING
+    status: str
+    paths: list[tuple[str | int, ...]]  # where the config's values hold a ``$``
+    config: dict[str, Any]  # stripped of secrets, not yet interpolated
+    tokens: dict[str, str] | None = None  # ``k``: the stored secrets (SECRET_STORE), path -> ciphertext
+
+    @classmethod
+    def of(cls, stored: dict[str, Any]) -> Entry:
+        return cls(stored["t"], stored["src"], stored["st"], stored["x"], stored["c"], stored.get("k"))
 
 
 def encode(tenant_id: str, source: str, status: str, config: dict[str, Any]) -> bytes:
@@ -38,11 +56,12 @@ def build(
     config: dict[str, Any],
     text: bytes | None = None,
     tokens: dict[str, str] | None = None,
-) -> tuple[bytes, dict[str, Any]]:
+) -> tuple[bytes, Entry]:
     """The entry's bytes, and the entry itself: what decoding them gives, built on ``config``
     (so private only if ``config`` is). ``text``, the JSON ``config`` was parsed from, is used
     as it is when nothing had to be stripped, instead of serialising the config again. ``tokens``: the
     tenant's stored secrets (path -> ciphertext), kept as ``k``."""
+    source, status = str(source), str(status)  # plain strings in answers, not the choices' members
     paths, has_secret = scan.scan(config, text)
     stripped = config
     if has_secret:
@@ -50,17 +69,16 @@ def build(
         logger.warning("tenant %s: dropped literal secrets at %s from %s", tenant_id, ", ".join(removed), source)
         paths = list(expression_paths(stripped))
         text = None
-    head_fields: dict[str, Any] = {"t": tenant_id, "src": source, "st": status, "x": paths}
+    built = Entry(tenant_id, source, status, paths, stripped, tokens or None)
+    head: dict[str, Any] = {"t": tenant_id, "src": source, "st": status, "x": paths}
     if tokens:
-        head_fields["k"] = tokens
-    built = {**head_fields, "c": stripped}
+        head["k"] = tokens
     if text is None:
-        return orjson.dumps(built), built
-    head = orjson.dumps(head_fields)
-    return b"".join((head[:-1], b',"c":', text, b"}")), built
+        return orjson.dumps({**head, "c": stripped}), built
+    return b"".join((orjson.dumps(head)[:-1], b',"c":', text, b"}")), built
 
 
-def decode(tenant_id: str, raw: bytes | str) -> dict[str, Any] | None:
+def decode(tenant_id: str, raw: bytes | str) -> Entry | None:
     """The entry of ``raw``, or None when it is not a well-formed entry of this tenant."""
     try:
         entry = orjson.loads(raw)
@@ -77,7 +95,7 @@ def decode(tenant_id: str, raw: bytes | str) -> dict[str, Any] | None:
         or ("k" in entry and not stored_secrets.valid(entry["k"]))
     ):
         return None
-    return entry
+    return Entry.of(entry)
 
 
 def _leads_to_text(doc: Any, path: object) -> bool:
@@ -93,28 +111,27 @@ def _leads_to_text(doc: Any, path: object) -> bool:
     return isinstance(doc, str)
 
 
-def resolve(entry: dict[str, Any], where: str | Callable[[], str], reads: Reads | None = None) -> dict[str, Any]:
+def resolve(entry: Entry, where: str | Callable[[], str], reads: Reads | None = None) -> dict[str, Any]:
     """Interpolate and fill secrets in the (private) entry's config, and attach ``_meta``.
 
     ``where`` names the tenant (and its file) in messages; a callable is asked only for a message.
     A database config sees only the variables it may read (:mod:`env_access`). ``reads`` records
     every environment lookup made."""
-    tenant_id: str = entry["t"]
-    config: dict[str, Any] = entry["c"]
-    if entry["x"]:
-        database = entry["src"] == "database"
+    tenant_id, config = entry.tenant_id, entry.config
+    if entry.paths:
+        database = entry.source == Source.DATABASE
         env = env_access.TenantEnviron(tenant_id, reads) if database else Lookup(reads)
         try:
-            interpolate_at(config, entry["x"], env, lambda name: _warn_unset(where, name, tenant_id, database))
+            interpolate_at(config, entry.paths, env, lambda name: _warn_unset(where, name, tenant_id, database))
         except InterpolationError as exc:
             raise InterpolationError(f"{_text(where)}: {exc}") from None
-    if "k" in entry:
-        stored_secrets.fill(tenant_id, config, entry["k"])
+    if entry.tokens:
+        stored_secrets.fill(tenant_id, config, entry.tokens)
     try:
         secrets.fill_from_env(tenant_id, config, reads)
     except InterpolationError as exc:
         raise InterpolationError(f"{_text(where)}: {exc}") from None
-    config["_meta"] = {"source": entry["src"], "tenant_id": tenant_id, "status": entry["st"]}
+    config["_meta"] = {"source": entry.source, "tenant_id": tenant_id, "status": entry.status}
     return config
 
 
@@ -131,7 +148,7 @@ class Answer(NamedTuple):
     reads: Reads  # the environment lookups it made
 
 
-def answer(kept: Holder, resolve: Callable[[dict[str, Any], Reads], dict[str, Any] | None]) -> dict[str, Any] | None:
+def answer(kept: Holder, resolve: Callable[[Entry, Reads], dict[str, Any] | None]) -> dict[str, Any] | None:
     """``resolve`` of the kept entry, as a private copy of the last answer while the settings and
     every variable it looked up are unchanged (so a rotated variable is read at once). Resolving
     is most of the cost of an in-process hit. The answer stays in this process, beside the
@@ -142,7 +159,7 @@ def answer(kept: Holder, resolve: Callable[[dict[str, Any], Reads], dict[str, An
         found: dict[str, Any] = orjson.loads(last.text)
         return found
     reads = Reads()
-    resolved = resolve(orjson.loads(kept.raw), reads)
+    resolved = resolve(Entry.of(orjson.loads(kept.raw)), reads)  # checked by decode before it was kept
     if resolved is not None:
         kept.answer = Answer(orjson.dumps(resolved), settings, reads)
     return resolved

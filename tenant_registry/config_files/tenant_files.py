@@ -18,7 +18,7 @@ _lock = threading.Lock()
 
 
 def config_dir() -> Path:
-    return conf.get("CONFIG_DIR")  # type: ignore[no-any-return]
+    return conf.get_settings().CONFIG_DIR
 
 
 def expected_file(tenant_id: str) -> Path:
@@ -52,7 +52,7 @@ def yaml_tenant_ids() -> list[str]:
 
 
 def read_text(path: Path) -> str:
-    limit: int = conf.get("MAX_YAML_BYTES")
+    limit: int = conf.get_settings().MAX_YAML_BYTES
     try:
         with path.open("rb") as handle:
             data = handle.read(limit + 1)
@@ -69,7 +69,12 @@ def read_text(path: Path) -> str:
 
 def load_file(path: Path) -> dict[str, Any]:
     """The parsed, uninterpolated document of a tenant file."""
-    return parse(read_text(path), str(path), max_depth=conf.get("MAX_YAML_DEPTH"), max_bytes=conf.get("MAX_YAML_BYTES"))
+    return parse(
+        read_text(path),
+        str(path),
+        max_depth=conf.get_settings().MAX_YAML_DEPTH,
+        max_bytes=conf.get_settings().MAX_YAML_BYTES,
+    )
 
 
 def file_problem(tenant_id: str) -> str | None:

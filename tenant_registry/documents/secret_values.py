@@ -114,7 +114,7 @@ def fill_from_env(tenant_id: str, config: dict[str, Any], reads: Reads | None = 
     sources: dict[str, str] = {}
     own = _prefix(tenant_id)
     get = live_environ.getter(reads)
-    for dotted_path, parents, leaf, variable in _targets(conf.get("SECRET_ENV")):
+    for dotted_path, parents, leaf, variable in _targets(conf.get_settings().SECRET_ENV):
         section: Any = config
         for step in parents:
             section = section.get(step) if type(section) is dict else None
@@ -154,7 +154,7 @@ def unset_variables(tenant_id: str, config: dict[str, Any], environ: Mapping[str
     (and, at a SECRET_ENV path, that has no fallback either): the secrets that would resolve to
     nothing. A file that cannot be read is named with why."""
     env = live_environ if environ is None else environ
-    secret_env: dict[str, str] = conf.get("SECRET_ENV")
+    secret_env: dict[str, str] = conf.get_settings().SECRET_ENV
     problems: list[str] = []
     for path, value in secret_scalars(config):
         name = reference_name(value)

@@ -21,7 +21,7 @@ from weakref import WeakKeyDictionary
 from django.db import ProgrammingError
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from .ids import validate_id
+from ..ids import validate_id
 
 Row = tuple[Any, ...]
 LOST, EXISTS = "26000", "42P05"  # SQLSTATE: no such prepared statement / it exists already

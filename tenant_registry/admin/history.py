@@ -12,10 +12,10 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from . import revisions
-from .documents import diffs
-from .exceptions import TenantRegistryError
-from .models import Tenant
+from .. import revisions
+from ..documents import diffs
+from ..exceptions import TenantRegistryError
+from ..models import Tenant
 
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from ..documents import secrets
+from ..documents import secret_values as secrets
 from ..models import Tenant
 from . import tenant_files
 from .loader import CORE_RESOLVERS

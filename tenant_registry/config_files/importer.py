@@ -15,10 +15,12 @@ from typing import Any
 from django.db import transaction
 
 from .. import conf, revisions
-from ..documents import schema, secrets
+from ..documents import schema
+from ..documents import secret_values as secrets
 from ..documents.env_access import PrefixOwners, check_expressions, memoised, unresolvable_in
 from ..exceptions import ConfigFileError, InvalidTenantId
 from ..ids import ID_RE, env_prefix, validate_id
+from ..kinds import Source, Status
 from ..managers import STATUSES, storable
 from ..models import Tenant
 from . import tenant_files
@@ -82,7 +84,7 @@ def plan(
             progress(done, len(files))
     if prune:
         seen = {path.stem for path in files}
-        result.prune = sorted(t for t, row in stored.items() if row.status == "active" and t not in seen)
+        result.prune = sorted(t for t, row in stored.items() if row.status == Tenant.Status.ACTIVE and t not in seen)
     return result
 
 
@@ -123,14 +125,18 @@ def _plan_file(path: Path, stored: dict[str, Stored], only_new: bool, references
         raise ConfigFileError(f"{path}: no such file")
     if path.is_symlink() and not path.resolve().is_relative_to(path.parent.resolve()):
         raise ConfigFileError(f"{path}: refusing a link that leaves {path.parent}")
-    if tenant_id in conf.get("YAML_ONLY_TENANTS"):
+    if tenant_id in conf.get_settings().YAML_ONLY_TENANTS:
         return Planned(tenant_id, path, "skipped", reason="YAML-only tenant")
     current = stored.get(tenant_id)
     if only_new and current is not None:
         return Planned(tenant_id, path, "skipped", reason="already in the database")
     raw = tenant_files.load_file(path)
     meta = _meta(raw.get("_meta") or {}, f"{path}: tenant {tenant_id}")
-    row = Tenant(id=tenant_id, config=storable(tenant_id, raw), config_source=meta.get("config_source", "database"))
+    row = Tenant(
+        id=tenant_id,
+        config=storable(tenant_id, raw),
+        config_source=meta.get("config_source", Source.DATABASE.value),
+    )
     checked = row.check_config(references)  # the file's one walk: bulk_create finds the row as it left it
     if row.config_source != Tenant.Source.DATABASE:  # the file's references, as if it were stored
         check_expressions(tenant_id, checked.expressions, references)
@@ -188,7 +194,9 @@ def apply(result: Plan, *, batch_size: int = BATCH_SIZE, dry_run: bool = False) 
             update_fields=list(UPDATED_FIELDS),
         )
         if result.prune:
-            Tenant.objects.filter(pk__in=result.prune, status="active").update(status="inactive")
+            Tenant.objects.filter(pk__in=result.prune, status=Tenant.Status.ACTIVE).update(
+                status=Tenant.Status.INACTIVE
+            )
 
 
 @dataclass(frozen=True)
@@ -217,7 +225,7 @@ def _read(items: list[Planned], *, lock: bool) -> dict[str, _Locked]:
 def _row(item: Planned, current: _Locked | None) -> Tenant:
     """The row to write: what the file states, else what the row holds (active and unnamed on create).
     It is the plan's row, whose config the plan checked, unless the stored config is kept."""
-    now = current or _Locked(0, "", Tenant.Status.ACTIVE, {})
+    now = current or _Locked(0, "", Status.ACTIVE.value, {})
     row: Tenant = Tenant(id=item.tenant_id, config_source=item.source) if item.keeps_config else item.row
     row.config = now.config if item.keeps_config else item.config
     row.name = now.name if item.name is None else item.name

@@ -6,18 +6,16 @@ import os
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
-from django.core.checks import CheckMessage, Error, Warning, register
+from django.core.checks import CheckMessage, Error, Warning
 
-from . import conf
-from .documents.secret_files import usable
+from .. import conf
+from ..documents.secret_files import usable
+from .guards import after_e001
 
 
-@register()
+@after_e001
 def check_secret_dirs(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    if not isinstance(getattr(settings, conf.SETTING_NAME, {}), dict):
-        return []  # E001 says why
-    return secret_dirs_messages(conf.get("SECRET_DIRS"))
+    return secret_dirs_messages(conf.get_settings().SECRET_DIRS)
 
 
 def secret_dirs_messages(dirs: object) -> list[CheckMessage]:

@@ -15,11 +15,14 @@ from typing import Any
 from django.db import connections, router
 from django.db.models import Model
 
-from . import cache, conf, entry, sources
-from .cache import Guard, LocalCache
-from .documents.environ import Reads
-from .sources import MISSING
-from .yaml import tenant_files
+from .. import cache, conf
+from ..cache import Guard, LocalCache
+from ..config_files import tenant_files
+from ..documents.environ import Reads
+from ..kinds import MISSING, Source, Status
+from . import sources
+from . import stored_entry as entry
+from .stored_entry import Entry
 
 logger = logging.getLogger("tenant_registry")
 
@@ -29,7 +32,7 @@ class Loaded:
     """What one load of a tenant gives the callers that shared it."""
 
     raw: bytes  # the entry's bytes
-    entry: dict[str, Any] | None  # their decoded form, private to the leader
+    entry: Entry | None  # their decoded form, private to the leader
     clock: int  # the process clock when the load began
     guard: Guard | None  # the guard it was read under (None: the cache did not answer)
     refused: bool  # its fill was refused: an invalidation came while it was read
@@ -40,7 +43,7 @@ _flights: cache.SingleFlight[Loaded] = cache.SingleFlight()
 
 def get_config(model: type[Model], tenant_id: str) -> dict[str, Any] | None:
     """``tenant_id`` must already be validated."""
-    if tenant_id in conf.get("YAML_ONLY_TENANTS"):
+    if tenant_id in conf.get_settings().YAML_ONLY_TENANTS:
         return from_yaml_only(tenant_id)
     using = router.db_for_write(model)  # the primary: a replica may still hold a row older than the last save
     if cache.written_in_transaction(tenant_id, using):  # the writer sees its own uncommitted write
@@ -76,14 +79,14 @@ def _claim_first(tier: LocalCache | None) -> bool:
     return tier is not None and tier.live
 
 
-def _keep(tier: LocalCache | None, tenant_id: str, raw: bytes, seen: int, found: dict[str, Any]) -> None:
+def _keep(tier: LocalCache | None, tenant_id: str, raw: bytes, seen: int, found: Entry) -> None:
     if tier is not None:
-        tier.put(tenant_id, raw, seen, _ttl(found["src"] == MISSING))
+        tier.put(tenant_id, raw, seen, _ttl(found.source == MISSING))
 
 
 def from_local(model: type[Model], tenant_id: str) -> tuple[dict[str, Any] | None] | None:
     """``get_config``'s answer as a 1-tuple from this process's L1, else None; no I/O (event loops)."""
-    tier = None if tenant_id in conf.get("YAML_ONLY_TENANTS") else cache.local_tier()
+    tier = None if tenant_id in conf.get_settings().YAML_ONLY_TENANTS else cache.local_tier()
     if tier is None or cache.written_in_transaction(tenant_id, router.db_for_write(model)):
         return None
     kept = tier.kept(tenant_id)
@@ -99,7 +102,7 @@ def from_yaml_only(tenant_id: str) -> dict[str, Any] | None:
     path = tenant_files.tenant_file(tenant_id)
     if path is None:
         return None
-    raw = tenant_files.load_built(path, lambda doc: entry.encode(tenant_id, "yaml", "active", doc))
+    raw = tenant_files.load_built(path, lambda doc: entry.encode(tenant_id, Source.YAML, Status.ACTIVE, doc))
     return _finish(tenant_id, raw, where=str(path))
 
 
@@ -114,27 +117,27 @@ def _finish(tenant_id: str, raw: bytes, where: str | None = None) -> dict[str, A
     return None if found is None else _resolved(found, where=where)
 
 
-def _resolved(found: dict[str, Any], reads: Reads | None = None, where: str | None = None) -> dict[str, Any] | None:
-    if found["src"] == MISSING:
+def _resolved(found: Entry, reads: Reads | None = None, where: str | None = None) -> dict[str, Any] | None:
+    if found.source == MISSING:
         return None
     return entry.resolve(found, where or (lambda: _describe(found)), reads)
 
 
-def _describe(found: dict[str, Any]) -> str:
+def _describe(found: Entry) -> str:
     """How messages name a tenant: with its file when the config came from one."""
-    tenant_id = found["t"]
-    if found["src"] == "yaml":
+    tenant_id = found.tenant_id
+    if found.source == Source.YAML:
         return f"tenant {tenant_id} ({tenant_files.expected_file(tenant_id)})"
     return f"tenant {tenant_id}"
 
 
 def _ttl(missing: bool) -> float:
-    return float(conf.get("NEGATIVE_TTL") if missing else conf.get("CACHE_TTL"))
+    return float(conf.get_settings().NEGATIVE_TTL if missing else conf.get_settings().CACHE_TTL)
 
 
 def _shared_load(
     model: type[Model], tenant_id: str, using: str, hint: Guard | None, tier: LocalCache | None
-) -> tuple[bytes, dict[str, Any] | None]:
+) -> tuple[bytes, Entry | None]:
     """One load for the concurrent misses of a tenant in this process. The leader keeps the
     entry it built; the others decode their own copy, or load again if the load they joined may
     predate an invalidation (so perhaps a commit they saw return)."""

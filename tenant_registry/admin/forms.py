@@ -6,17 +6,16 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from django import forms
-from django.db import models, transaction
-from django.db.models.functions import Replace, Upper
+from django.db import transaction
 
-from . import conf
-from .documents import depth, json_text
-from .documents.secrets import dotted, literal_secrets
-from .exceptions import InvalidConfig
-from .ids import env_prefix
-from .managers import clean_config
-from .models import Tenant
-from .yaml import tenant_files
+from .. import conf
+from ..config_files import tenant_files
+from ..documents import depth, json_text
+from ..documents.secret_values import dotted, literal_secrets
+from ..exceptions import InvalidConfig
+from ..ids import env_prefix, env_prefix_sql
+from ..managers import clean_config
+from ..models import Tenant
 
 LITERAL_HINT = (
     'Literal secret values are not stored: %(paths)s. Write a reference such as "${OPENAI_API_KEY}" '
@@ -111,7 +110,7 @@ class TenantForm(_ModelForm):
 
     def clean_id(self) -> str:
         tenant_id: str = self.cleaned_data["id"]
-        if tenant_id in conf.get("YAML_ONLY_TENANTS"):
+        if tenant_id in conf.get_settings().YAML_ONLY_TENANTS:
             raise forms.ValidationError(
                 "%(id)s is a YAML-only tenant: edit its YAML file instead.", params={"id": tenant_id}
             )
@@ -125,7 +124,7 @@ class TenantForm(_ModelForm):
         return tenant_id
 
     def _same_prefix(self, tenant_id: str) -> str | None:
-        key = Upper(Replace("id", models.Value("-"), models.Value("_")))
+        key = env_prefix_sql()
         rows = Tenant.objects.annotate(_prefix=key).filter(_prefix=env_prefix(tenant_id)[:-1])
         found: str | None = rows.exclude(pk=tenant_id).values_list("pk", flat=True).first()
         return found

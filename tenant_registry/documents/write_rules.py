@@ -14,7 +14,7 @@ import orjson
 from .. import conf
 from . import depth
 from .secret_keys import rule
-from .secrets import KeyPath, is_literal, without
+from .secret_values import KeyPath, is_literal, without
 
 Expression = tuple[KeyPath, str]  # a string value holding a ``$``, and its key path
 
@@ -58,13 +58,13 @@ def seal(checked: Checked) -> Seal | None:
     """The seal of ``checked.stripped``, or None when it is not plain JSON (other types could
     serialise alike and check otherwise)."""
     digest = _digest(checked.stripped)
-    return None if digest is None else Seal(conf.get("SECRET_KEYS"), depth.limit(), digest, checked.expressions)
+    return None if digest is None else Seal(conf.get_settings().SECRET_KEYS, depth.limit(), digest, checked.expressions)
 
 
 def reopen(sealed: Seal | None, config: dict[str, Any]) -> Checked | None:
     """What :func:`check` finds in ``config`` when it is the config ``sealed`` was made of, under the
     same rules; else None."""
-    if sealed is None or sealed.cap != depth.limit() or sealed.secret_keys != conf.get("SECRET_KEYS"):
+    if sealed is None or sealed.cap != depth.limit() or sealed.secret_keys != conf.get_settings().SECRET_KEYS:
         return None
     return Checked(config, [], sealed.expressions) if _digest(config) == sealed.digest else None
 

@@ -16,10 +16,11 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.text import smart_split, unescape_string_literal
 
-from . import conf
-from .admin_display import FileState, badge, effective_html, file_badge, file_state
-from .models import Tenant
-from .yaml import tenant_files
+from .. import conf
+from ..config_files import tenant_files
+from ..kinds import Source, Status
+from ..models import Tenant
+from .display import FileState, badge, effective_html, file_badge, file_state
 
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin
@@ -30,14 +31,14 @@ FILE_ONLY = "yaml-only"
 
 def file_only_ids() -> list[str]:
     """YAML-only tenants, and files without a database row (get_config reads both from the file)."""
-    yaml_only = conf.get("YAML_ONLY_TENANTS")
+    yaml_only = conf.get_settings().YAML_ONLY_TENANTS
     ids = set(tenant_files.yaml_tenant_ids()) | set(yaml_only)
     rows = set(Tenant.objects.filter(pk__in=ids).values_list("pk", flat=True))
     return sorted(i for i in ids if i in yaml_only or i not in rows)
 
 
 def is_file_only(tenant_id: str) -> bool:
-    if tenant_id in conf.get("YAML_ONLY_TENANTS"):
+    if tenant_id in conf.get_settings().YAML_ONLY_TENANTS:
         return True
     return not Tenant.objects.filter(pk=tenant_id).exists() and tenant_id in tenant_files.yaml_tenant_ids()
 
@@ -57,8 +58,8 @@ class SourceFilter(admin.SimpleListFilter):
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         return [
-            ("database", "Database (edited here)"),
-            ("yaml", "YAML file, with a database row"),
+            (Source.DATABASE, "Database (edited here)"),
+            (Source.YAML, "YAML file, with a database row"),
             (FILE_ONLY, "YAML file only (read-only)"),
         ]
 
@@ -66,7 +67,7 @@ class SourceFilter(admin.SimpleListFilter):
         value = self.value()
         if value == FILE_ONLY:
             return queryset.none()
-        if value in ("database", "yaml"):
+        if value in Source.values:
             return queryset.filter(config_source=value)
         return queryset
 
@@ -85,13 +86,13 @@ class StatusFilter(admin.ChoicesFieldListFilter):
 
 
 def source_badge(source: str) -> SafeString:
-    text = {"database": "database", "yaml": "YAML file (row)", FILE_ONLY: "YAML file only"}[source]
-    return badge(text, "file" if source != "database" else "neutral")
+    text = {Source.DATABASE: "database", Source.YAML: "YAML file (row)", FILE_ONLY: "YAML file only"}[source]
+    return badge(text, "file" if source != Source.DATABASE else "neutral")
 
 
 def file_matches(params: Mapping[str, str]) -> list[tuple[str, FileState]]:
     """The file-only tenants the changelist's search and filters keep, with the state of their file."""
-    if params.get("source") not in (None, FILE_ONLY) or params.get("status__exact") not in (None, "active"):
+    if params.get("source") not in (None, FILE_ONLY) or params.get("status__exact") not in (None, Status.ACTIVE):
         return []
     terms = search_terms(params.get("q") or "")
     found = []
@@ -147,6 +148,6 @@ def file_tenant_view(model_admin: ModelAdmin[Tenant], request: HttpRequest, tena
         "checked": datetime.now(tz=UTC),
         "modified": _when(state.modified),
         "effective": effective_html(tenant_id) if not state.error else "",
-        "yaml_only": tenant_id in conf.get("YAML_ONLY_TENANTS"),
+        "yaml_only": tenant_id in conf.get_settings().YAML_ONLY_TENANTS,
     }
     return TemplateResponse(request, "admin/tenant_registry/tenant/file_tenant.html", context)

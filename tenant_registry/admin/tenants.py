@@ -15,14 +15,16 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
 from django.utils.safestring import SafeString
 
-from . import admin_files, admin_history, cache, revisions
-from .admin_display import cache_label, effective_html, file_badge, file_state
-from .documents import schema
-from .exceptions import TenantRegistryError
+from .. import cache, revisions
+from ..config_files import exporter
+from ..documents import schema
+from ..exceptions import TenantRegistryError
+from ..models import Tenant
+from ..secret_store.admin import secrets_link, stored_secrets_view
+from . import files as admin_files
+from . import history as admin_history
+from .display import cache_label, effective_html, file_badge, file_state
 from .forms import TenantForm
-from .models import Tenant
-from .secret_store.admin import secrets_link, stored_secrets_view
-from .yaml import exporter
 
 if TYPE_CHECKING:
     _ModelAdmin = admin.ModelAdmin[Tenant]

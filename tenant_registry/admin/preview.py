@@ -8,14 +8,17 @@ from typing import Any
 from django.db import router
 from django.db.models import Model
 
-from . import conf, entry, read
-from .documents import env_access
-from .documents.environ import environ
-from .documents.interpolation import reference_name
-from .documents.masking import env_value_paths, mask_secrets, mask_value
-from .documents.secrets import KeyPath, dotted, env_lookup, secret_scalars
-from .ids import env_prefix
-from .secret_store.writes import stored_paths
+from .. import conf
+from ..documents import env_access
+from ..documents.environ import environ
+from ..documents.interpolation import reference_name
+from ..documents.masking import env_value_paths, mask_secrets, mask_value
+from ..documents.secret_values import KeyPath, dotted, env_lookup, secret_scalars
+from ..ids import env_prefix
+from ..kinds import Source
+from ..reading import lookup as read
+from ..reading import stored_entry as entry
+from ..secret_store.writes import stored_paths
 
 LABELS = {"tenant": "tenant variable", "global": "global variable", "missing": "missing"}
 
@@ -61,7 +64,7 @@ def masked(tenant_id: str, resolved: dict[str, Any], stored: dict[str, Any]) -> 
 
 def _from_env(tenant_id: str, resolved: dict[str, Any], stored: dict[str, Any], kept: list[str]) -> dict[KeyPath, bool]:
     """:func:`env_value_paths`, and the paths of stored secrets: shown only as "set"."""
-    found = env_value_paths(tenant_id, stored, resolved.get("_meta", {}).get("source", "database"))
+    found = env_value_paths(tenant_id, stored, resolved.get("_meta", {}).get("source", Source.DATABASE))
     found.update({tuple(path.split(".")): True for path in kept})
     return found
 
@@ -70,7 +73,7 @@ def stored_config(model: type[Model], tenant_id: str) -> dict[str, Any]:
     """The config as stored (database row, else YAML file): secrets stripped, ``${...}`` not interpolated."""
     raw, _ = read.load(model, tenant_id, router.db_for_write(model))
     found = entry.decode(tenant_id, raw)
-    return found["c"] if found is not None else {}
+    return found.config if found is not None else {}
 
 
 def sources(
@@ -79,10 +82,10 @@ def sources(
     """Each secret's masked value and origin; ``from_env`` (see :func:`env_value_paths`) says which
     took a short value from the environment."""
     short = {path for path, hidden in (from_env or {}).items() if hidden}
-    env_paths: dict[KeyPath, str] = {tuple(p.split(".")): var for p, var in conf.get("SECRET_ENV").items()}
+    env_paths: dict[KeyPath, str] = {tuple(p.split(".")): var for p, var in conf.get_settings().SECRET_ENV.items()}
     paths = dict.fromkeys(path for path, _ in secret_scalars(resolved))
     paths.update(dict.fromkeys(p for p in env_paths if isinstance(_at(resolved, p[:-1]), dict)))
-    database = resolved.get("_meta", {}).get("source", "database") == "database"
+    database = resolved.get("_meta", {}).get("source", Source.DATABASE) == Source.DATABASE
     return [
         _source(
             tenant_id,

@@ -9,17 +9,17 @@ import orjson
 from django.db import InterfaceError, OperationalError, connections
 from django.db.models import Model
 
-from . import entry, rows
-from .exceptions import ConfigFileError, RegistryUnavailable
-from .secret_store.tokens import tokens
-from .yaml import tenant_files
-
-MISSING = "missing"
+from ..config_files import tenant_files
+from ..exceptions import ConfigFileError, RegistryUnavailable
+from ..kinds import MISSING, Source, Status
+from ..secret_store.tokens import tokens
+from . import row_select as rows
+from . import stored_entry as entry
 
 
 class Built(NamedTuple):
     raw: bytes  # the entry as stored
-    entry: dict[str, Any]  # what decoding ``raw`` gives, private to the caller
+    entry: entry.Entry  # what decoding ``raw`` gives, private to the caller
     missing: bool  # no row and no file: the "missing" entry
 
 
@@ -27,8 +27,8 @@ def load(model: type[Model], tenant_id: str, using: str) -> Built:
     row = _select(model, tenant_id, using)
     if row is not None:
         status, source, config = row
-        if source == "yaml":
-            return Built(*entry.build(tenant_id, "yaml", status, _yaml_doc(tenant_id, required=True) or {}), False)
+        if source == Source.YAML:
+            return Built(*entry.build(tenant_id, Source.YAML, status, _yaml_doc(tenant_id, required=True) or {}), False)
         if isinstance(config, str | bytes):
             text = config.encode() if isinstance(config, str) else config
             doc = orjson.loads(text)
@@ -37,11 +37,11 @@ def load(model: type[Model], tenant_id: str, using: str) -> Built:
         if not isinstance(doc, dict):
             text, doc = None, {}
         stored = tokens(connections[using], tenant_id)
-        return Built(*entry.build(tenant_id, "database", status, doc, text, stored), False)
+        return Built(*entry.build(tenant_id, Source.DATABASE, status, doc, text, stored), False)
     doc = _yaml_doc(tenant_id, required=False)
     if doc is None:
         return Built(*entry.build(tenant_id, MISSING, "", {}), True)
-    return Built(*entry.build(tenant_id, "yaml", "active", doc), False)
+    return Built(*entry.build(tenant_id, Source.YAML, Status.ACTIVE, doc), False)
 
 
 def _yaml_doc(tenant_id: str, *, required: bool) -> dict[str, Any] | None:
