@@ -10,6 +10,7 @@ from django.db.models.signals import post_delete, post_save, pre_save
 
 from . import cache, conf
 from .cache import invalidate_on_commit
+from .config_files import tenant_files
 from .documents import schema
 from .models import Tenant
 
@@ -31,6 +32,7 @@ def settings_changed(*, setting: str, **kwargs: Any) -> None:
     if setting in (conf.SETTING_NAME, "BASE_DIR", "CACHES"):
         conf.get_settings.cache_clear()
         schema.forget()
+        tenant_files.clear_parse_cache()
     if setting in (conf.SETTING_NAME, "CACHES"):
         cache.reset()
 

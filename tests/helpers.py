@@ -148,7 +148,7 @@ def commands(client: redis.Redis) -> int:
 def peer_env(
     redis_url: str, key_prefix: str, config_dir: Path | str, tenant_id: str = "", **extra: str
 ) -> dict[str, str]:
-    """The environment of a second process (tests/peer.py) on this test's database, Redis and namespace."""
+    """The environment of a second process (tests/harness/peer.py) on this test's database, Redis and namespace."""
     db = connections["default"].settings_dict
     return {
         **os.environ,
@@ -164,7 +164,7 @@ def peer_env(
 
 def start_peer(action: str, env: dict[str, str]) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.peer", action],
+        [sys.executable, "-m", "tests.harness.peer", action],
         cwd=REPO,
         env=env,
         stdin=subprocess.PIPE,

@@ -21,7 +21,7 @@ from django.urls import reverse
 
 from tenant_registry.models import Tenant
 
-from .admin_urls import change, history
+from .admin.pages import change, history
 from .test_secret_file_leaks import database_text
 
 pytestmark = pytest.mark.django_db(transaction=True)

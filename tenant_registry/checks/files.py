@@ -19,7 +19,9 @@ from .guards import after_e001
 @after_e001
 def check_yaml_files(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     messages: list[CheckMessage] = []
-    for tenant_id in tenant_files.yaml_tenant_ids():
+    ids = tenant_files.yaml_tenant_ids()
+    owners = {env_prefix(other): other for other in ids}  # once: every file is checked against all
+    for tenant_id in ids:
         path = tenant_files.expected_file(tenant_id)
         try:
             doc = tenant_files.load_file(path)
@@ -28,7 +30,7 @@ def check_yaml_files(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
             continue
         messages.extend(secret_messages(tenant_id, str(path), doc))
         if tenant_id not in conf.get_settings().YAML_ONLY_TENANTS:
-            messages.extend(reference_messages(tenant_id, str(path), doc))
+            messages.extend(reference_messages(tenant_id, str(path), doc, owners))
     return messages
 
 
@@ -41,9 +43,11 @@ def unreadable_message(tenant_id: str, exc: TenantRegistryError) -> CheckMessage
     )
 
 
-def reference_messages(tenant_id: str, where: str, config: dict[str, Any]) -> list[CheckMessage]:
-    """W008: a file that import_tenants would write to the database, with references it would refuse."""
-    owners = {env_prefix(other): other for other in tenant_files.yaml_tenant_ids()}
+def reference_messages(
+    tenant_id: str, where: str, config: dict[str, Any], owners: dict[str, str]
+) -> list[CheckMessage]:
+    """W008: a file that import_tenants would write to the database, with references it would refuse.
+    ``owners``: each file tenant's environment prefix, to it."""
     problems = env_access.reference_problems(
         tenant_id, config, lambda prefixes: {p: owners[p] for p in prefixes if p in owners}
     )

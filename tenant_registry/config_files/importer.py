@@ -116,7 +116,8 @@ class _PrefixOwners:
             )
 
 
-def _plan_file(path: Path, stored: dict[str, Stored], only_new: bool, references: PrefixOwners) -> Planned:
+def _tenant_of(path: Path) -> str:
+    """The tenant id a file to import names, once it is known to be a file we may read."""
     try:
         tenant_id = validate_id(path.stem)
     except InvalidTenantId as exc:
@@ -125,6 +126,11 @@ def _plan_file(path: Path, stored: dict[str, Stored], only_new: bool, references
         raise ConfigFileError(f"{path}: no such file")
     if path.is_symlink() and not path.resolve().is_relative_to(path.parent.resolve()):
         raise ConfigFileError(f"{path}: refusing a link that leaves {path.parent}")
+    return tenant_id
+
+
+def _plan_file(path: Path, stored: dict[str, Stored], only_new: bool, references: PrefixOwners) -> Planned:
+    tenant_id = _tenant_of(path)
     if tenant_id in conf.get_settings().YAML_ONLY_TENANTS:
         return Planned(tenant_id, path, "skipped", reason="YAML-only tenant")
     current = stored.get(tenant_id)

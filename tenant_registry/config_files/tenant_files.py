@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import threading
+import copy
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,11 +10,18 @@ from typing import Any
 from .. import conf
 from ..exceptions import ConfigFileError, TenantRegistryError
 from ..ids import ID_RE, validate_id
+from .file_memo import FileMemo
 from .loader import parse
 
 SUFFIX = ".yaml"
-_built: dict[Path, tuple[tuple[int, int, int], bytes]] = {}
-_lock = threading.Lock()
+
+
+def _memo_size() -> int:
+    return conf.get_settings().L1_MAX_ENTRIES
+
+
+_parsed: FileMemo[dict[str, Any]] = FileMemo(_memo_size)
+_built: FileMemo[bytes] = FileMemo(_memo_size)
 
 
 def config_dir() -> Path:
@@ -68,13 +75,14 @@ def read_text(path: Path) -> str:
 
 
 def load_file(path: Path) -> dict[str, Any]:
-    """The parsed, uninterpolated document of a tenant file."""
-    return parse(
-        read_text(path),
-        str(path),
-        max_depth=conf.get_settings().MAX_YAML_DEPTH,
-        max_bytes=conf.get_settings().MAX_YAML_BYTES,
-    )
+    """The parsed, uninterpolated document of a tenant file, a private copy; an unchanged file is
+    parsed once per process (while it stays among the last L1_MAX_ENTRIES files used)."""
+    return copy.deepcopy(_parsed.get(path, _parse))
+
+
+def _parse(path: Path) -> dict[str, Any]:
+    settings = conf.get_settings()
+    return parse(read_text(path), str(path), max_depth=settings.MAX_YAML_DEPTH, max_bytes=settings.MAX_YAML_BYTES)
 
 
 def file_problem(tenant_id: str) -> str | None:
@@ -92,17 +100,10 @@ def file_problem(tenant_id: str) -> str | None:
 
 def load_built(path: Path, build: Callable[[dict[str, Any]], bytes]) -> bytes:
     """``build(load_file(path))``, memoised on the file's (inode, mtime, size)."""
-    stat = path.stat()
-    identity = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
-    hit = _built.get(path)
-    if hit is not None and hit[0] == identity:
-        return hit[1]
-    built = build(load_file(path))
-    with _lock:
-        _built[path] = (identity, built)
-    return built
+    return _built.get(path, lambda p: build(load_file(p)))
 
 
 def clear_parse_cache() -> None:
-    with _lock:
-        _built.clear()
+    """Forget every file read (settings changed: the limits they were parsed under may have)."""
+    _parsed.clear()
+    _built.clear()

@@ -1,13 +1,12 @@
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from tests.ports import free_port
 
-REPO = Path(__file__).resolve().parent.parent
+from ..helpers import REPO
 
 
 @pytest.mark.parametrize(

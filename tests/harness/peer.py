@@ -1,6 +1,6 @@
 """The one second process of the tests: its own Django, the same database, cache and key prefix.
 
-Run by :func:`tests.helpers.start_peer` as ``python -m tests.peer ACTION`` with TR_PEER_*
+Run by :func:`tests.helpers.start_peer` as ``python -m tests.harness.peer ACTION`` with TR_PEER_*
 variables (:func:`tests.helpers.peer_env`). Actions: ``save``, ``read``, ``stampede``, ``get``
 (a config for each id on stdin) and ``run`` (the code in TR_PEER_CODE). It prints JSON lines.
 """
@@ -60,7 +60,7 @@ def stampede(tenant_id: str, threads: int) -> None:
     from tenant_registry import cache
     from tenant_registry.models import Tenant
 
-    from .helpers import TableQueries
+    from ..helpers import TableQueries
 
     wait_trusted()
     queries = TableQueries()

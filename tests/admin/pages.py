@@ -1,6 +1,23 @@
+"""What the admin's tests share: the page addresses, the tenant they start from, a form's data,
+and a response's text."""
+
 from __future__ import annotations
 
+from html import unescape
+
 from django.urls import reverse
+
+ACME = {"client": {"name": "Acme"}, "infrastructure": {"openai": {"model": "gpt-4o", "api_key": "${OPENAI_API_KEY}"}}}
+
+
+def html(response) -> str:
+    """The page as sent: escaping is visible."""
+    return response.content.decode()
+
+
+def text(response) -> str:
+    """The page as a reader sees its text: entities unescaped."""
+    return unescape(html(response))
 
 
 def changelist() -> str:

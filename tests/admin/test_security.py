@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-from html import unescape
 
 import pytest
 from django.db import connection
@@ -14,19 +13,8 @@ from django.db import connection
 from tenant_registry.exceptions import InvalidConfig
 from tenant_registry.models import Tenant
 
-from .admin_urls import change, changelist, form_data, history, restore
-
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def text(response) -> str:
-    return unescape(response.content.decode())
-
-
-@pytest.fixture
-def acme(tenant_factory):
-    return tenant_factory("tn_acme", {"client": {"name": "Acme"}}, name="Acme")
-
+from ..helpers import REPO
+from .pages import ACME, change, changelist, form_data, history, restore, text
 
 # -- 13.3: an operator's action never ends in a 500 -------------------------------------------------
 
@@ -70,7 +58,7 @@ def test_deeply_nested_json_in_the_admin_is_a_field_error_not_a_500(admin_client
     errors = response.context["adminform"].form.errors["config"]
     assert errors == ["Invalid JSON: nesting is deeper than 32 levels at line 1, column 33."]
     acme.refresh_from_db()
-    assert acme.config == {"client": {"name": "Acme"}} and acme.version == 1
+    assert acme.config == ACME and acme.version == 1
 
 
 def test_brackets_inside_strings_do_not_count_and_the_line_is_given(admin_client, acme):
@@ -141,7 +129,7 @@ def test_a_change_post_without_a_numeric_version_is_refused(admin_client, acme, 
     assert response.status_code == 200
     assert "This form did not say which version of tn_acme you started from, so it was not saved" in text(response)
     acme.refresh_from_db()
-    assert acme.config == {"client": {"name": "Acme"}} and acme.version == 1
+    assert acme.config == ACME and acme.version == 1
 
 
 @pytest.mark.parametrize("version", [None, "", "2x", "\u00b2"])
@@ -185,4 +173,4 @@ def test_numbers_json_cannot_hold_are_a_field_error_not_a_500_or_a_null(admin_cl
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["config"][0].startswith(error)
     acme.refresh_from_db()
-    assert acme.config == {"client": {"name": "Acme"}} and acme.version == 1
+    assert acme.config == ACME and acme.version == 1

@@ -10,7 +10,7 @@ import pytest
 from tenant_registry.documents import json_text
 from tenant_registry.models import Tenant
 
-from .admin_urls import change, form_data
+from .pages import change, form_data
 
 ADD = "/admin/tenant_registry/tenant/add/"
 

@@ -6,9 +6,8 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from ..helpers import REPO
 
 
 def manage(env: dict[str, str], *args: str) -> str:

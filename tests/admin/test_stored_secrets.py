@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from html import unescape
 from typing import Any
 
 import pytest
@@ -13,7 +12,7 @@ from django.urls import reverse
 
 from tenant_registry.models import StoredSecret, Tenant
 
-from .admin_urls import change
+from .pages import change, text
 
 PATH = "infrastructure.openai.api_key"
 CONFIG = {"infrastructure": {"openai": {"model": "gpt-4o"}}}
@@ -22,10 +21,6 @@ VALUE = "sk-admin-stored-0123456789-NEVERSHOWN"
 
 def secrets_url(pk: str) -> str:
     return reverse("admin:tenant_registry_tenant_secrets", args=[quote(pk)])
-
-
-def text(response: Any) -> str:
-    return unescape(response.content.decode())
 
 
 @pytest.fixture

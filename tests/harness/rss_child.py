@@ -1,4 +1,4 @@
-"""``python -m tests.rss_child PATH MAX_YAML_BYTES``: run ``import_tenants --dry-run PATH`` in a process
+"""``python -m tests.harness.rss_child PATH MAX_YAML_BYTES``: run ``import_tenants --dry-run PATH`` in a process
 of its own and print, as JSON, how long the command took, the process's peak RSS while it ran, and how
 far above the RSS before it that peak was. The database is DATABASE_URL's (it only needs the table)."""
 

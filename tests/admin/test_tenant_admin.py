@@ -17,18 +17,9 @@ from tenant_registry.documents.masking import mask_secrets, mask_value
 from tenant_registry.exceptions import TenantConflict
 from tenant_registry.models import Tenant
 
-from .admin_urls import change, changelist, form_data, history, restore
+from .pages import ACME, change, changelist, form_data, history, html, restore
 
-CONFIG = {"client": {"name": "Acme"}, "infrastructure": {"openai": {"model": "gpt-4o", "api_key": "${OPENAI_API_KEY}"}}}
-
-
-@pytest.fixture
-def acme(tenant_factory):
-    return tenant_factory("tn_acme", CONFIG, name="Acme Travel")
-
-
-def text(response) -> str:
-    return response.content.decode()
+CONFIG = ACME
 
 
 def row_of(body: str, marker: str) -> str:
@@ -45,7 +36,7 @@ def cells(row: str) -> list[str]:
 
 def textarea(response) -> str:
     """The config textarea's content, unescaped."""
-    body = text(response)
+    body = html(response)
     start = body.index(">", body.index('name="config"')) + 1
     return unescape(body[start : body.index("</textarea>", start)]).removeprefix("\n")
 
@@ -57,7 +48,7 @@ def textarea(response) -> str:
 def test_changelist_shows_columns_and_whether_each_tenant_is_in_the_cache(admin_client, acme, tenant_factory):
     tenant_factory("tn_cold", {"a": 1}, name="Cold")
     Tenant.objects.get_config("tn_acme")
-    body = text(admin_client.get(changelist()))
+    body = html(admin_client.get(changelist()))
     for header in ("Id", "Name", "Status", "Source", "YAML file", "Updated at", "Cache"):
         assert f">{header}</" in body, header
     assert cells(row_of(body, "tn_acme"))[-1] == "cached"
@@ -66,11 +57,11 @@ def test_changelist_shows_columns_and_whether_each_tenant_is_in_the_cache(admin_
 
 def test_changelist_searches_id_and_name_and_filters_status(admin_client, acme, tenant_factory):
     tenant_factory("tn_other", {}, name="Zebra Tours", status="suspended")
-    by_name = text(admin_client.get(changelist(), {"q": "zebra"}))
+    by_name = html(admin_client.get(changelist(), {"q": "zebra"}))
     assert "tn_other" in by_name and "tn_acme" not in by_name
-    by_id = text(admin_client.get(changelist(), {"q": "tn_acme"}))
+    by_id = html(admin_client.get(changelist(), {"q": "tn_acme"}))
     assert "tn_acme" in by_id and "tn_other" not in by_id
-    suspended = text(admin_client.get(changelist(), {"status__exact": "suspended"}))
+    suspended = html(admin_client.get(changelist(), {"status__exact": "suspended"}))
     assert "tn_other" in suspended and "tn_acme" not in suspended
 
 
@@ -106,7 +97,7 @@ def test_view_only_user_sees_masked_effective_config_and_no_editor(staff_client,
     client = staff_client("view")
     response = client.get(change("tn_acme"))
     assert response.status_code == 200
-    body = text(response)
+    body = html(response)
     assert "sk-…9f2c" in body
     assert "sk-proj-abcdefghijkl9f2c" not in body
     assert "<textarea" not in body
@@ -126,7 +117,7 @@ def test_view_only_user_cannot_post_a_change(staff_client, acme):
 def test_view_only_user_cannot_run_the_invalidate_action(staff_client, acme):
     Tenant.objects.get_config("tn_acme")
     client = staff_client("view")
-    body = text(client.get(changelist()))
+    body = html(client.get(changelist()))
     assert 'value="invalidate_cache"' not in body
     assert 'value="export_yaml"' in body
     client.post(changelist(), {"action": "invalidate_cache", "_selected_action": ["tn_acme"]})
@@ -197,7 +188,7 @@ def test_values_are_escaped_everywhere(admin_client, tenant_factory):
     tenant_factory("tn_evil", {"prompts": {"greeting": evil}, "token": "${TOKEN_<b>}"}, name=evil)
     Tenant.objects.filter(pk="tn_evil").update(config={"prompts": {"greeting": evil + "2"}})
     for url in (changelist(), change("tn_evil"), history("tn_evil")):
-        body = text(admin_client.get(url))
+        body = html(admin_client.get(url))
         assert "<script>alert" not in body, url
         assert "&lt;script&gt;alert(" in body, url
 
@@ -207,7 +198,7 @@ def test_a_stale_form_is_refused_and_the_text_kept(admin_client, acme):
     Tenant.objects.save_config("tn_acme", {"client": {"name": "theirs"}})
     response = admin_client.post(change("tn_acme"), stale)
     assert response.status_code == 200
-    body = unescape(text(response))
+    body = unescape(html(response))
     assert (
         "tn_acme was changed by someone else while you edited it (you started from version 1; it is now at version 2)"
         in body
@@ -251,7 +242,7 @@ def test_invalidate_action_empties_the_cache_of_the_selected(staff_client, acme,
         Tenant.objects.get_config(pk)
     client = staff_client("view", "change")
     response = client.post(changelist(), {"action": "invalidate_cache", "_selected_action": ["tn_acme"]}, follow=True)
-    assert "Invalidated 1 tenant(s)." in text(response)
+    assert "Invalidated 1 tenant(s)." in html(response)
     assert cache.contains("tn_acme") is False
     assert cache.contains("tn_keep") is True
 
@@ -293,7 +284,7 @@ def test_effective_panel_masks_secrets_and_says_where_they_came_from(admin_clien
         "email": {"sendgrid": {"template": "t"}},
     }
     tenant_factory("tn_fx", config)
-    body = text(admin_client.get(change("tn_fx")))
+    body = html(admin_client.get(change("tn_fx")))
     start = body.index('<table class="tr-secrets">')
     table = body[start : body.index("</table>", start)]
     rows = [cells(row) for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)[1:]]

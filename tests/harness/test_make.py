@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+from ..helpers import REPO
 
 
 class Package(NamedTuple):

@@ -4,31 +4,20 @@ from __future__ import annotations
 
 import os
 import re
-from html import unescape
 
-import pytest
 from django.core.management import call_command
 
 from tenant_registry.models import Tenant
 
-from .admin_urls import change, changelist
+from .pages import change, changelist, text
 
 YAML_ONLY = ("africastay", "beachresorts", "example", "safariexplore-kvph", "safarirun-t0vc")
-
-
-def text(response) -> str:
-    return unescape(response.content.decode())
 
 
 def listed(response) -> list[str]:
     """The tenant ids in the change list, in order."""
     table = response.content.decode().split('id="result_list"', 1)[-1]
     return re.findall(r'class="field-id"><a href="[^"]*">([^<]+)</a>', table)
-
-
-@pytest.fixture
-def acme(tenant_factory):
-    return tenant_factory("tn_acme", {"client": {"name": "Acme"}}, name="Acme Travel")
 
 
 def test_every_tenant_is_in_the_change_list_and_file_ones_are_marked(staff_client, acme):

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-from html import unescape
 
 import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
 
 from tenant_registry.models import Tenant
 
-from .admin_urls import change, form_data, history, restore
+from .pages import change, form_data, history, restore, text
 
 V1 = {
     "client": {"name": "Acme"},
@@ -21,22 +20,18 @@ V1 = {
 V2 = {"client": {"name": "Acme 2"}, "infrastructure": {"openai": {"api_key": "${TN_ACME_OPENAI_KEY}"}}}
 
 
-def text(response) -> str:
-    return unescape(response.content.decode())
-
-
 def plain(response) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text(response)))
 
 
 @pytest.fixture
-def acme(db):
+def acme_v2(db):
     Tenant.objects.save_config("tn_acme", V1, name="Acme")
     return Tenant.objects.save_config("tn_acme", V2)
 
 
-def test_history_numbers_revisions_by_version_and_labels_user_and_reason(admin_client, acme, admin_user):
-    admin_client.post(change("tn_acme"), form_data(acme, json.dumps(V1)))
+def test_history_numbers_revisions_by_version_and_labels_user_and_reason(admin_client, acme_v2, admin_user):
+    admin_client.post(change("tn_acme"), form_data(acme_v2, json.dumps(V1)))
     body = plain(admin_client.get(history("tn_acme")))
     assert body.index("Version 3") < body.index("Version 2") < body.index("Version 1")
     assert "Revision" not in body
@@ -44,8 +39,8 @@ def test_history_numbers_revisions_by_version_and_labels_user_and_reason(admin_c
     assert "User none (a command or code) Reason save_config" in body
 
 
-def test_a_restore_is_reviewed_on_a_page_that_writes_nothing(admin_client, acme):
-    first = acme.history.earliest()
+def test_a_restore_is_reviewed_on_a_page_that_writes_nothing(admin_client, acme_v2):
+    first = acme_v2.history.earliest()
     body = plain(admin_client.get(history("tn_acme")))
     assert "Review a restore of version 1" in body
     response = admin_client.get(restore("tn_acme", first.history_id))
@@ -59,8 +54,8 @@ def test_a_restore_is_reviewed_on_a_page_that_writes_nothing(admin_client, acme)
     assert not LogEntry.objects.exists()
 
 
-def test_confirming_restores_and_logs_it_in_recent_actions(admin_client, acme, admin_user):
-    first = acme.history.earliest()
+def test_confirming_restores_and_logs_it_in_recent_actions(admin_client, acme_v2, admin_user):
+    first = acme_v2.history.earliest()
     response = admin_client.post(restore("tn_acme", first.history_id), {"expected_version": "2"}, follow=True)
     assert "Restored version 1 of tn_acme as version 3." in text(response)
     assert Tenant.objects.get_config("tn_acme")["client"] == {"name": "Acme"}
@@ -77,8 +72,8 @@ def test_confirming_restores_and_logs_it_in_recent_actions(admin_client, acme, a
     assert "Recent actions" in index and "Acme (tn_acme)" in index
 
 
-def test_a_restore_confirmed_from_a_stale_page_is_refused(admin_client, acme):
-    first = acme.history.earliest()
+def test_a_restore_confirmed_from_a_stale_page_is_refused(admin_client, acme_v2):
+    first = acme_v2.history.earliest()
     Tenant.objects.save_config("tn_acme", {"client": {"name": "theirs"}})
     response = admin_client.post(restore("tn_acme", first.history_id), {"expected_version": "2"}, follow=True)
     assert "Not restored: tenant tn_acme: changed by someone else since version 2 (it is now at version 3)" in text(
@@ -87,8 +82,8 @@ def test_a_restore_confirmed_from_a_stale_page_is_refused(admin_client, acme):
     assert Tenant.objects.get(pk="tn_acme").config == {"client": {"name": "theirs"}}
 
 
-def test_a_planted_literal_secret_is_redacted_on_the_confirmation_page(admin_client, acme):
-    first = acme.history.earliest()
+def test_a_planted_literal_secret_is_redacted_on_the_confirmation_page(admin_client, acme_v2):
+    first = acme_v2.history.earliest()
     Tenant.history.filter(history_id=first.history_id).update(
         config={"infrastructure": {"openai": {"api_key": "sk-planted-0123456789"}}}
     )
@@ -97,8 +92,8 @@ def test_a_planted_literal_secret_is_redacted_on_the_confirmation_page(admin_cli
     assert "[redacted]" in page
 
 
-def test_admin_saves_and_adds_appear_in_recent_actions(admin_client, acme, admin_user):
-    admin_client.post(change("tn_acme"), form_data(acme, json.dumps(V1)))
+def test_admin_saves_and_adds_appear_in_recent_actions(admin_client, acme_v2, admin_user):
+    admin_client.post(change("tn_acme"), form_data(acme_v2, json.dumps(V1)))
     admin_client.post(
         "/admin/tenant_registry/tenant/add/",
         {"id": "tn_new", "name": "New", "status": "active", "config_source": "database", "config": "{}", "_save": "1"},
@@ -106,7 +101,7 @@ def test_admin_saves_and_adds_appear_in_recent_actions(admin_client, acme, admin
     assert sorted(LogEntry.objects.values_list("object_id", "action_flag")) == [("tn_acme", 2), ("tn_new", 1)]
 
 
-def test_secret_markers_are_badges_and_a_real_value_set_stays_a_string(admin_client, acme, monkeypatch):
+def test_secret_markers_are_badges_and_a_real_value_set_stays_a_string(admin_client, acme_v2, monkeypatch):
     monkeypatch.setenv("TN_ACME_OPENAI_KEY", "short")
     Tenant.objects.save_config("tn_acme", V1)
     body = text(admin_client.get(change("tn_acme")))
@@ -122,7 +117,7 @@ def test_the_add_form_starts_from_an_empty_object(admin_client):
     assert body[start : body.index("</textarea>", start)].strip() == "{}"
 
 
-def test_a_prefix_clash_names_the_other_tenant(admin_client, acme):
+def test_a_prefix_clash_names_the_other_tenant(admin_client, acme_v2):
     data = {"id": "tn-acme", "name": "x", "status": "active", "config_source": "database", "config": "{}", "_save": "1"}
     response = admin_client.post("/admin/tenant_registry/tenant/add/", data)
     assert response.context["adminform"].form.errors["id"] == [

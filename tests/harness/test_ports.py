@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .ports import free_port
+from ..ports import free_port
 
 
 def test_ports_for_a_cluster_never_land_on_each_others_bus_nor_in_the_ephemeral_range() -> None:
