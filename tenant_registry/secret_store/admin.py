@@ -36,7 +36,7 @@ class SecretForm(forms.Form):
         required=False,
         strip=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-        help_text="Written encrypted; never shown again. Leave empty to remove.",
+        help_text="Written encrypted; never shown again. Not needed to remove.",
     )
 
 
