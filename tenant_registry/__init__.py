@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from . import moved
+from .context import carry, current_tenant, tenant_context
 
 moved.install()
 
-__all__ = ["get_tenant_config", "list_all_tenants"]
+__all__ = ["carry", "current_tenant", "get_tenant_config", "list_all_tenants", "tenant_context"]
 
 
 def get_tenant_config(tenant_id: str) -> dict[str, Any] | None:

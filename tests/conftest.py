@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
@@ -236,3 +237,40 @@ def store_reader(transactional_db: None, key_prefix: str, config_dir: Path, fern
     reader = Reader(peer_env(os.environ["REDIS_URL"], key_prefix, config_dir, TR_PEER_SECRET_KEYS=fernet_keys[0]))
     yield reader
     reader.close()
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup: None) -> Iterator[Any]:
+    """A real Celery worker (prefork, concurrency 2) on a redis-server of its own as broker and result
+    backend, with Django on the test database; tests/harness/celery_app.py's app sends to it. One per run:
+    pytest-django runs transactional tests apart, and Celery's app keeps its first broker."""
+    from .harness.celery_app import app, seen
+    from .harness.celery_worker import CeleryWorker
+
+    prefix = f"trtest-{uuid.uuid4().hex[:12]}:tenant_config:"
+    with running_redis() as broker:
+        app.conf.update(broker_url=broker.url, result_backend=broker.url)
+        worker = CeleryWorker(broker, peer_env(os.environ["REDIS_URL"], prefix, REPO / "configs"))
+        try:
+            try:
+                seen.delay().get(timeout=60)  # answered once a child is up
+            except Exception as exc:
+                raise AssertionError(f"the Celery worker did not answer ({exc}):\n{worker.output()}") from exc
+            yield worker
+        finally:
+            gc.collect()  # results caught in a test's traceback unsubscribe from the backend while it answers
+            worker.stop()
+            _drop_keys(prefix)
+
+
+@pytest.fixture
+def cached_tenant(tenant_factory: Callable[..., Any], own_cache: RedisServer) -> RedisServer:
+    """tn_real with its config in this process's in-process tier and in this test's own Redis."""
+    from tenant_registry import get_tenant_config
+
+    from .helpers import wait_live
+
+    tenant_factory("tn_real", {"client": {"name": "Real", "tier": "gold"}, "email": {"from": "a@example.com"}})
+    wait_live()
+    assert get_tenant_config("tn_real")["client"]["name"] == "Real"
+    return own_cache
