@@ -3,10 +3,13 @@ and the HTTP bench)."""
 
 from __future__ import annotations
 
+import json
 import os
 
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.utils.html import format_html
 
+from tenant_registry.documents.masking import mask_secrets
 from tenant_registry.exceptions import InvalidTenantId
 from tenant_registry.models import Tenant
 
@@ -31,3 +34,24 @@ async def atenant_config(request: HttpRequest, tenant_id: str) -> JsonResponse:
         return answer(await Tenant.objects.aget_config(tenant_id))
     except InvalidTenantId as exc:
         raise Http404(str(exc)) from exc
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The demo's page: on a tenant's host (``kilimanjaro.localhost:8000``), that tenant's config as
+    TenantMiddleware gave it (secrets masked, everything escaped); elsewhere, the admin."""
+    tenant = getattr(request, "tenant", None)
+    if tenant is None:
+        return HttpResponseRedirect("/admin/")
+    config = mask_secrets(request.tenant_config)  # type: ignore[attr-defined]
+    name = config.get("client", {}).get("name") or tenant
+    text = json.dumps(config, indent=2, ensure_ascii=False)
+    page = format_html(
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{}</title></head><body>"
+        "<h1>{}</h1><p>Tenant <code>{}</code>, served for host <code>{}</code>.</p><pre>{}</pre></body></html>",
+        name,
+        name,
+        tenant,
+        request.get_host(),
+        text,
+    )
+    return HttpResponse(page)

@@ -17,6 +17,7 @@ from django.utils.safestring import SafeString
 
 from . import admin_files, admin_history, cache, revisions
 from .admin_display import cache_label, effective_html, file_badge, file_state
+from .admin_domains import DomainInline, posted_with
 from .documents import schema
 from .exceptions import TenantRegistryError
 from .forms import TenantForm
@@ -46,6 +47,7 @@ class TenantAdmin(_ModelAdmin):
     list_per_page = 50
     readonly_fields = ("effective_config", *RECORD_FIELDS)
     actions = ("invalidate_cache", "export_yaml")
+    inlines = (DomainInline,)
 
     def get_fieldsets(self, request: HttpRequest, obj: Tenant | None = None) -> Any:
         editable = self.has_change_permission(request, obj) or obj is None
@@ -56,6 +58,9 @@ class TenantAdmin(_ModelAdmin):
             sets.append(("Effective config", {"fields": ("effective_config",), "description": note}))
             sets.append(("Record", {"fields": RECORD_FIELDS, "classes": ("collapse",)}))
         return sets
+
+    def get_inline_instances(self, request: HttpRequest, obj: Tenant | None = None) -> list[Any]:
+        return [inline for inline in super().get_inline_instances(request, obj) if posted_with(request, inline)]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Tenant | None = None) -> tuple[str, ...]:
         return (*self.readonly_fields, "id") if obj is not None else self.readonly_fields

@@ -9,4 +9,5 @@ class TenantRegistryConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks, deploy_checks, row_checks, secret_dir_checks, signals  # noqa: F401 - importing registers the checks and receivers
+        from . import checks, deploy_checks, domain_signals, row_checks, secret_dir_checks, signals  # noqa: F401 - importing registers the checks and receivers
+        from .middleware import checks as middleware_checks  # noqa: F401

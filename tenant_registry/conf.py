@@ -39,6 +39,13 @@ DEFAULTS: dict[str, Any] = {
     "SCHEMA": None,  # path to a JSON Schema file every write is validated against
     "L1_ENABLED": True,
     "L1_MAX_ENTRIES": 10_000,
+    # TenantMiddleware (docs/middleware.md)
+    "RESOLVERS": ("tenant_registry.resolvers.host",),  # dotted paths, tried in order: request -> tenant id | None
+    "UNKNOWN_TENANT": "404",  # or "pass" (request.tenant = None), or the dotted path of a view
+    "TENANT_HEADER": "X-Tenant-Id",  # read by tenant_registry.resolvers.header only
+    "HEADER_AUTHORIZE": None,  # dotted path of (request, tenant_id) -> bool; the header resolver needs it
+    "PATH_PREFIX": "/t/",  # tenant_registry.resolvers.path_prefix: /t/<tenant id>/...
+    "EXEMPT_PATHS": (),  # path prefixes the middleware leaves alone (health checks): no lookup at all
 }
 
 

@@ -90,6 +90,12 @@ def from_local(model: type[Model], tenant_id: str) -> tuple[dict[str, Any] | Non
     return None if kept is None else (entry.answer(kept, _resolved),)
 
 
+def answer_of(kept: entry.Holder) -> dict[str, Any] | None:
+    """``get_config``'s answer from an entry this process's tier kept, with no I/O (a request's
+    lazy config: the entry its middleware found)."""
+    return entry.answer(kept, _resolved)
+
+
 def _drop_corrupt(tenant_id: str) -> None:
     logger.warning("tenant %s: ignoring a corrupt or foreign cache entry; it will be replaced", tenant_id)
     cache.invalidate([tenant_id])
