@@ -55,3 +55,19 @@ def home(request: HttpRequest) -> HttpResponse:
         text,
     )
     return HttpResponse(page)
+
+
+def request_config(request: HttpRequest) -> JsonResponse:
+    """``tenant_config`` with the tenant TenantMiddleware found for the request (the HTTP bench's row)."""
+    return answer(request.tenant_config)  # type: ignore[attr-defined]
+
+
+async def arequest_config(request: HttpRequest) -> JsonResponse:
+    return answer(request.tenant_config)  # type: ignore[attr-defined]
+
+
+def request_tenant(request: HttpRequest) -> JsonResponse:
+    """Which tenant the middleware found, without reading its config (a health check's cost)."""
+    response = JsonResponse({"tenant": getattr(request, "tenant", None)})
+    response["X-Worker-Pid"] = str(os.getpid())
+    return response

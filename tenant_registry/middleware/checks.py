@@ -19,6 +19,7 @@ from .options import options
 HEADER = "tenant_registry.resolvers.header"
 HOST = "tenant_registry.resolvers.host"
 MIDDLEWARE = "tenant_registry.middleware.TenantMiddleware"
+AUTHENTICATION = "django.contrib.auth.middleware.AuthenticationMiddleware"
 HOST_READERS = ("django.middleware.common.CommonMiddleware", "django.middleware.csrf.CsrfViewMiddleware")
 PROBE = "tenant-registry-check"  # the subdomain a wildcard domain is checked with
 
@@ -30,13 +31,22 @@ def _settings_ok() -> bool:
 @register(Tags.compatibility)
 def check_middleware_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """E007: RESOLVERS, UNKNOWN_TENANT or HEADER_AUTHORIZE cannot be used; E008: the header resolver
-    without HEADER_AUTHORIZE."""
+    without HEADER_AUTHORIZE, or before AuthenticationMiddleware."""
     if not _settings_ok():
         return []
     try:
         options()
     except (ImproperlyConfigured, TypeError, AttributeError) as exc:
         return [Error(str(exc), hint="See docs/middleware.md.", id="tenant_registry.E007")]
+    if HEADER in conf.get("RESOLVERS") and _before_authentication():
+        return [
+            Error(
+                f"{HEADER} is in RESOLVERS but {MIDDLEWARE} runs before {AUTHENTICATION}: "
+                "HEADER_AUTHORIZE cannot see request.user.",
+                hint=f"Put {MIDDLEWARE} after {AUTHENTICATION} in MIDDLEWARE.",
+                id="tenant_registry.E008",
+            )
+        ]
     if HEADER in conf.get("RESOLVERS") and conf.get("HEADER_AUTHORIZE") is None:
         return [
             Error(
@@ -47,6 +57,13 @@ def check_middleware_settings(app_configs: Any = None, **kwargs: Any) -> list[Ch
             )
         ]
     return []
+
+
+def _before_authentication() -> bool:
+    middleware = list(settings.MIDDLEWARE)
+    if MIDDLEWARE not in middleware or AUTHENTICATION not in middleware:
+        return False
+    return middleware.index(MIDDLEWARE) < middleware.index(AUTHENTICATION)
 
 
 @register(Tags.security)

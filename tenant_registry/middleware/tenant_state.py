@@ -10,6 +10,7 @@ from django.http import HttpRequest
 
 from .. import cache, conf, read
 from ..cache.local.tier import Kept
+from ..exceptions import InterpolationError
 from ..hosts import NeedsIO
 
 ACTIVE = "active"
@@ -38,8 +39,23 @@ def find(tenant_id: str, model: Any) -> Found:
     try:
         return local(tenant_id)
     except NeedsIO:
+        pass
+    try:
         config = model.objects.get_config(tenant_id)
+    except InterpolationError:
+        kept = _kept_after_load(tenant_id)
+        if kept is None:
+            raise
+        return kept  # the view meets the error only if it reads request.tenant_config
     return Found(None if config is None else config["_meta"]["status"], None, config)
+
+
+def _kept_after_load(tenant_id: str) -> Found | None:
+    """The read keeps an entry before resolving it: a config that cannot be resolved is still found."""
+    try:
+        return local(tenant_id)
+    except NeedsIO:
+        return None
 
 
 def _status(raw: bytes) -> str | bool | None:
