@@ -29,7 +29,10 @@ def tenant_for_host(host: str) -> str | None:
 
 def tenant_for_domain(domain: str) -> str | None:
     """:func:`tenant_for_host` of a host already normalized (as ``request_domain`` gives it)."""
-    for name in candidates(domain):
+    found = find(domain)  # the common case first, without building the wildcards' names
+    if found is not None:
+        return found
+    for name in candidates(domain)[1:]:
         found = find(name)
         if found is not None:
             return found
@@ -38,7 +41,10 @@ def tenant_for_domain(domain: str) -> str | None:
 
 def tenant_for_domain_local(domain: str) -> str | None:
     """:func:`tenant_for_domain` from this process's memory only; NeedsIO when that is not enough."""
-    for name in candidates(domain):
+    found = local(domain)
+    if found is not None:
+        return found
+    for name in candidates(domain)[1:]:
         found = local(name)
         if found is not None:
             return found

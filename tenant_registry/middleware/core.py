@@ -89,12 +89,20 @@ def resolve(request: HttpRequest, opts: Options, *, local: bool) -> Outcome | No
         return None, None, "no tenant for this request"
     if not isinstance(tenant_id, str) or not ID_RE.fullmatch(tenant_id):
         return None, None, str(InvalidTenantId(f"invalid tenant id {tenant_id!r}"))
-    model = apps.get_model("tenant_registry", "Tenant")
-    state = tenant_state.local(tenant_id) if local else tenant_state.find(tenant_id, model)
+    state = tenant_state.local(tenant_id) if local else tenant_state.find(tenant_id, _tenant_model())
     if state.status != tenant_state.ACTIVE:
         why = f"tenant {tenant_id} is {state.status}" if state.status else f"no tenant {tenant_id}"
         return tenant_id, state, why
     return tenant_id, state, ""
+
+
+_models: list[Any] = []
+
+
+def _tenant_model() -> Any:
+    if not _models:
+        _models.append(apps.get_model("tenant_registry", "Tenant"))
+    return _models[0]
 
 
 def _local_of(resolver: Callable[[HttpRequest], str | None]) -> Callable[[HttpRequest], str | None]:
