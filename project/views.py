@@ -71,3 +71,10 @@ def request_tenant(request: HttpRequest) -> JsonResponse:
     response = JsonResponse({"tenant": getattr(request, "tenant", None)})
     response["X-Worker-Pid"] = str(os.getpid())
     return response
+
+
+def unknown_tenant(request: HttpRequest) -> HttpResponse:
+    """An UNKNOWN_TENANT view: a 404 that says which worker answered (the scale tests)."""
+    response = HttpResponse("no tenant is served on this host\n", status=404, content_type="text/plain")
+    response["X-Worker-Pid"] = str(os.getpid())
+    return response
