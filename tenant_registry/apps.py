@@ -9,5 +9,10 @@ class TenantRegistryConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks, deploy_checks, domain_signals, row_checks, secret_dir_checks, signals  # noqa: F401 - importing registers the checks and receivers
-        from .middleware import checks as middleware_checks  # noqa: F401
+        from . import cache, domain_signals, signals
+        from .checks import register_checks
+
+        register_checks()
+        signals.connect()
+        domain_signals.connect()
+        cache.install()

@@ -1,17 +1,22 @@
-"""Receivers: strip secrets from fixture rows, and invalidate a tenant's entry once its change commits."""
+"""Receivers: strip secrets from fixture rows, invalidate a tenant's entry once its change commits,
+and forget what was built from the settings when they change."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.core.signals import setting_changed
 from django.db.models.signals import post_delete, post_save, pre_save
-from django.dispatch import receiver
 
+from . import cache, conf
 from .cache import invalidate_on_commit
+from .config_files import tenant_files
+from .documents import schema
+from .hosts import request_host
+from .middleware.options import options
 from .models import Tenant
 
 
-@receiver(pre_save, sender=Tenant, dispatch_uid="tenant_registry_raw_save")
 def strip_fixture_secrets(sender: type[Tenant], instance: Tenant, raw: bool, **kwargs: Any) -> None:
     """``loaddata`` saves raw, past ``Tenant.save()``: its checks run here instead."""
     if raw:
@@ -20,7 +25,26 @@ def strip_fixture_secrets(sender: type[Tenant], instance: Tenant, raw: bool, **k
         Tenant.objects.check_new_prefixes({instance.pk: instance.config if database else None})
 
 
-@receiver(post_save, sender=Tenant, dispatch_uid="tenant_registry_saved")
-@receiver(post_delete, sender=Tenant, dispatch_uid="tenant_registry_deleted")
 def invalidate_tenant(sender: type[Tenant], instance: Tenant, using: str, **kwargs: Any) -> None:
     invalidate_on_commit([instance.pk], using)
+
+
+def settings_changed(*, setting: str, **kwargs: Any) -> None:
+    """The one receiver, so the order is fixed: the settings first, then what was built from them."""
+    if setting in (conf.SETTING_NAME, "BASE_DIR", "CACHES"):
+        conf.get_settings.cache_clear()
+        schema.forget()
+        tenant_files.clear_parse_cache()
+    if setting in (conf.SETTING_NAME, "CACHES"):
+        cache.reset()
+    if setting in (conf.SETTING_NAME, "BASE_DIR"):
+        options.cache_clear()  # TenantMiddleware's compiled settings
+    if setting in request_host.SETTINGS:
+        request_host.forget()
+
+
+def connect() -> None:
+    setting_changed.connect(settings_changed, dispatch_uid="tenant_registry_settings_changed")
+    pre_save.connect(strip_fixture_secrets, sender=Tenant, dispatch_uid="tenant_registry_raw_save")
+    post_save.connect(invalidate_tenant, sender=Tenant, dispatch_uid="tenant_registry_saved")
+    post_delete.connect(invalidate_tenant, sender=Tenant, dispatch_uid="tenant_registry_deleted")

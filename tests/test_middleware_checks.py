@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tenant_registry.middleware import checks
+from tenant_registry.checks import middleware as checks
 from tenant_registry.models import Domain
 
 HEADER = "tenant_registry.resolvers.header"

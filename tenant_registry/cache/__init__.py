@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .coalesce import LOCK_TTL_MS, SingleFlight, fill_is_safe, new_owner, wait_for_fill
 from .commit import any_written, invalidate_on_commit, written_in_transaction
+from .fills import FillWriter
 from .guard import Guard
 from .local.channel import LEASE
 from .local.tier import LocalCache
@@ -22,6 +23,7 @@ from .tiers import (
     get,
     guard,
     info,
+    install,
     invalidate,
     invalidate_all,
     peek,
@@ -33,6 +35,7 @@ from .tiers import (
 __all__ = [
     "LEASE",
     "LOCK_TTL_MS",
+    "FillWriter",
     "Guard",
     "LocalCache",
     "SingleFlight",
@@ -43,10 +46,12 @@ __all__ = [
     "fill",
     "fill_is_safe",
     "fill_later",
+    "fill_writer",
     "flush_pending",
     "get",
     "guard",
     "info",
+    "install",
     "invalidate",
     "invalidate_all",
     "invalidate_on_commit",
@@ -78,6 +83,11 @@ def local_tier() -> LocalCache | None:
 def store() -> Store | None:
     """The shared store of the current settings (None: no cache)."""
     return state.store()
+
+
+def fill_writer() -> FillWriter:
+    """This process's fill writer: the thread that writes the fills its misses queue."""
+    return state.fills
 
 
 def settle(tenant_id: str | None = None) -> None:

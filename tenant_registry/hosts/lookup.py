@@ -83,7 +83,7 @@ def _keep(tier: LocalCache | None, k: str, raw: bytes, seen: int, missing: bool)
 
 
 def _ttl(missing: bool) -> float:
-    return float(conf.get("NEGATIVE_TTL") if missing else conf.get("CACHE_TTL"))
+    return float(conf.get_settings().NEGATIVE_TTL if missing else conf.get_settings().CACHE_TTL)
 
 
 def _decode(raw: bytes) -> str | object | None:

@@ -5,12 +5,8 @@ a setting it depends on changes."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 from django.http import HttpRequest
 from django.http.request import split_domain_port, validate_host
 
@@ -56,9 +52,3 @@ def _validate(raw: str) -> str:
 def forget() -> None:
     _memo.clear()
     _flags.clear()
-
-
-@receiver(setting_changed)
-def _settings_changed(*, setting: str, **kwargs: Any) -> None:
-    if setting in SETTINGS:
-        forget()

@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 from django.utils.module_loading import import_string
 
 from .. import conf
@@ -47,25 +45,21 @@ def header_meta(name: str) -> str:
 
 @functools.cache
 def options() -> Options:
-    paths = conf.get("RESOLVERS")
-    if isinstance(paths, str) or not isinstance(paths, list | tuple):
+    given = conf.get_settings()
+    paths = given.RESOLVERS
+    if not isinstance(paths, list | tuple):
         raise ImproperlyConfigured(f"TENANT_REGISTRY['RESOLVERS'] must be a list of dotted paths, got {paths!r}")
-    policy = conf.get("UNKNOWN_TENANT")
+    policy = given.UNKNOWN_TENANT
     view = None if policy in POLICIES else load(policy, "UNKNOWN_TENANT")
-    authorize = conf.get("HEADER_AUTHORIZE")
-    exempt = conf.get("EXEMPT_PATHS")
+    exempt = given.EXEMPT_PATHS
+    if not isinstance(exempt, str | list | tuple):
+        raise ImproperlyConfigured(f"TENANT_REGISTRY['EXEMPT_PATHS'] must be a list of path prefixes, got {exempt!r}")
     return Options(
         resolvers=tuple(load(path, "RESOLVERS") for path in paths),
-        policy="view" if view is not None else policy,
+        policy="view" if view is not None else str(policy),
         policy_view=view,
-        exempt=(exempt,) if isinstance(exempt, str) else tuple(exempt),
-        header_meta=header_meta(str(conf.get("TENANT_HEADER"))),
-        authorize=None if authorize is None else load(authorize, "HEADER_AUTHORIZE"),
-        path_prefix="/" + str(conf.get("PATH_PREFIX")).strip("/") + "/",
+        exempt=(exempt,) if isinstance(exempt, str) else tuple(str(prefix) for prefix in exempt),
+        header_meta=header_meta(str(given.TENANT_HEADER)),
+        authorize=None if given.HEADER_AUTHORIZE is None else load(given.HEADER_AUTHORIZE, "HEADER_AUTHORIZE"),
+        path_prefix="/" + str(given.PATH_PREFIX).strip("/") + "/",
     )
-
-
-@receiver(setting_changed)
-def _settings_changed(*, setting: str, **kwargs: Any) -> None:
-    if setting in (conf.SETTING_NAME, "BASE_DIR"):
-        options.cache_clear()

@@ -8,10 +8,11 @@ from typing import Any, NamedTuple
 import orjson
 from django.http import HttpRequest
 
-from .. import cache, conf, read
+from .. import cache, conf
 from ..cache.local.tier import Kept
 from ..exceptions import InterpolationError
 from ..hosts import NeedsIO
+from ..reading import lookup as read
 
 ACTIVE = "active"
 _HEAD_END = b',"x":'  # entry.build writes "t", "src", "st" before "x": the head says all we need
@@ -26,7 +27,7 @@ class Found(NamedTuple):
 def local(tenant_id: str) -> Found:
     """From the in-process tier only; NeedsIO when it does not hold a trusted entry."""
     tier = cache.local_tier()
-    if tier is None or cache.any_written() or tenant_id in conf.get("YAML_ONLY_TENANTS"):
+    if tier is None or cache.any_written() or tenant_id in conf.get_settings().YAML_ONLY_TENANTS:
         raise NeedsIO(tenant_id)
     kept = tier.kept(tenant_id)
     status = None if kept is None else _status(kept.raw)

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from ..stores import connection
-from ..stores.redis import RedisStore
+from ..stores.redis_store import RedisStore
 from .tier import LocalCache
 
 ALL = "*"
