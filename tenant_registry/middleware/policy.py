@@ -3,6 +3,10 @@ Never another tenant's config: ``request.tenant`` and ``request.tenant_config`` 
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
 from asgiref.sync import async_to_sync, iscoroutinefunction, sync_to_async
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 
@@ -18,8 +22,18 @@ def refuse(request: HttpRequest, opts: Options, why: str) -> HttpResponseBase | 
     if opts.policy_view is None:
         raise Http404(why)
     view = opts.policy_view
-    response: HttpResponseBase = async_to_sync(view)(request) if iscoroutinefunction(view) else view(request)
+    response: HttpResponseBase = _run_async(view, request) if iscoroutinefunction(view) else view(request)
     return response
+
+
+def _run_async(view: Any, request: HttpRequest) -> Any:
+    """An async policy view from the sync chain; on a thread of its own when this one already runs a loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return async_to_sync(view)(request)
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, view(request)).result()
 
 
 async def arefuse(request: HttpRequest, opts: Options, why: str) -> HttpResponseBase | None:
