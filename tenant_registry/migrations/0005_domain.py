@@ -8,7 +8,7 @@ import tenant_registry.hosts.names
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tenant_registry", "0003_config_keeps_key_order"),
+        ("tenant_registry", "0004_stored_secrets"),
     ]
 
     operations = [
