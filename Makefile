@@ -1,4 +1,5 @@
-# make run  : demo on SQLite + a cache every process shares (REDIS_URL, else files) at http://127.0.0.1:8000/admin/
+# make run  : demo on SQLite + a cache every process shares (REDIS_URL, else files) at http://127.0.0.1:8000/admin/,
+#             and two tenants on kilimanjaro.localhost:8000 and capecoast.localhost:8000 (TenantMiddleware)
 # make test : the whole suite on PostgreSQL and Redis (DATABASE_URL / REDIS_URL override)
 # make test-scale: tests/scale (marked scale): starts its own Redis password/TLS/Sentinel/Cluster, a PostgreSQL
 #             replica, a PgBouncer and gunicorn/uvicorn servers on free loopback ports
@@ -30,7 +31,8 @@ run: $(STAMP)
 	env -u DATABASE_URL $(BIN)/python manage.py migrate --no-input
 	env -u DATABASE_URL $(BIN)/python manage.py import_tenants --only-new
 	env -u DATABASE_URL $(BIN)/python -m project.create_admin
-	@echo "Serving the admin at http://127.0.0.1:8000/admin/ (Ctrl-C to stop)"
+	env -u DATABASE_URL $(BIN)/python -m project.demo_domains
+	@echo "Serving the admin at http://127.0.0.1:8000/admin/ and the tenants above on *.localhost (Ctrl-C to stop)"
 	env -u DATABASE_URL $(BIN)/python manage.py runserver --insecure 127.0.0.1:8000
 
 test: $(STAMP) chromium

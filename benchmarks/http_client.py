@@ -19,8 +19,9 @@ class Connection:
         return cls(*await asyncio.open_connection("127.0.0.1", port))
 
     async def get(self, path: str) -> tuple[bool, bytes, bytes]:
-        """Whether the answer is a 200, its body and its ``X-Worker-Pid``."""
-        self.writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+        """Whether the answer is a 200, its body and its ``X-Worker-Pid``; ``//host/path`` sends that Host."""
+        host, path = path[2:].split("/", 1) if path.startswith("//") else ("127.0.0.1", path[1:])
+        self.writer.write(f"GET /{path} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
         head = await self.reader.readuntil(b"\r\n\r\n")
         fields = dict(_field(line) for line in head.split(b"\r\n")[1:] if b":" in line)
         body = await self.reader.readexactly(int(fields.get(b"content-length", b"0")))

@@ -11,7 +11,7 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import path
 
 from project.urls import urlpatterns as project_urls
-from project.views import answer, tenant_config
+from project.views import answer, request_config, tenant_config
 from tenant_registry.models import Tenant
 
 _copies: dict[str, dict[str, Any] | None] = {}
@@ -40,6 +40,7 @@ def private_copy(request: HttpRequest, tenant_id: str) -> JsonResponse:
 
 urlpatterns = [
     path("tenant-config/<str:tenant_id>/", tenant_config),
+    path("request-config/", request_config),
     path("floor/<str:tenant_id>/", floor),
     path("private-copy/<str:tenant_id>/", private_copy),
     *project_urls,

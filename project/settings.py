@@ -10,7 +10,7 @@ import dj_database_url
 BASE_DIR = Path(__file__).resolve().parent.parent
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "demo-only-not-secret")
 DEBUG = os.environ.get("DJANGO_DEBUG", "0") == "1"
-ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+ALLOWED_HOSTS = ["127.0.0.1", ".localhost", "[::1]"]  # .localhost: the demo's tenants on <name>.localhost
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -25,6 +25,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "tenant_registry.middleware.TenantMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -81,6 +82,10 @@ else:
 TENANT_REGISTRY: dict[str, object] = {
     "YAML_ONLY_TENANTS": ("africastay", "safariexplore-kvph", "safarirun-t0vc", "beachresorts", "example"),
     "ENV_ALLOW": {"ESCALATION_NUMBER": "public"},
+    # The demo's page at / shows the tenant of <name>.localhost; the admin and the id-in-the-URL views
+    # are not tenant-scoped, and any other host passes through with request.tenant = None.
+    "UNKNOWN_TENANT": "pass",
+    "EXEMPT_PATHS": ("/admin/", "/tenant-config/", "/async/tenant-config/"),
 }
 
 AUTH_PASSWORD_VALIDATORS: list[dict[str, str]] = []

@@ -1,6 +1,5 @@
 from django.contrib import admin
 from django.urls import path
-from django.views.generic import RedirectView
 
 from project import views
 
@@ -8,5 +7,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("tenant-config/<str:tenant_id>/", views.tenant_config, name="tenant-config"),
     path("async/tenant-config/<str:tenant_id>/", views.atenant_config, name="atenant-config"),
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("request-config/", views.request_config, name="request-config"),
+    path("async/request-config/", views.arequest_config, name="arequest-config"),
+    path("request-tenant/", views.request_tenant, name="request-tenant"),
+    path("", views.home, name="home"),
 ]

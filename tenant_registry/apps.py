@@ -9,9 +9,10 @@ class TenantRegistryConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import cache, signals
+        from . import cache, domain_signals, signals
         from .checks import register_checks
 
         register_checks()
         signals.connect()
+        domain_signals.connect()
         cache.install()

@@ -43,6 +43,13 @@ DEFAULTS: dict[str, Any] = {
     "SCHEMA": None,  # path to a JSON Schema file every write is validated against
     "L1_ENABLED": True,
     "L1_MAX_ENTRIES": 10_000,
+    # TenantMiddleware (docs/middleware.md)
+    "RESOLVERS": ("tenant_registry.resolvers.host",),  # dotted paths, tried in order: request -> tenant id | None
+    "UNKNOWN_TENANT": "404",  # or "pass" (request.tenant = None), or the dotted path of a view
+    "TENANT_HEADER": "X-Tenant-Id",  # read by tenant_registry.resolvers.header only
+    "HEADER_AUTHORIZE": None,  # dotted path of (request, tenant_id) -> bool; the header resolver needs it
+    "PATH_PREFIX": "/t/",  # tenant_registry.resolvers.path_prefix: /t/<tenant id>/...
+    "EXEMPT_PATHS": (),  # path prefixes the middleware leaves alone (health checks): no lookup at all
 }
 POSITIVE = ("CACHE_TTL", "NEGATIVE_TTL", "CACHE_COOLDOWN", "SOCKET_CONNECT_TIMEOUT", "SOCKET_TIMEOUT", "L1_MAX_ENTRIES")
 
@@ -72,6 +79,12 @@ class RegistrySettings:
     SCHEMA: Path | None
     L1_ENABLED: bool
     L1_MAX_ENTRIES: int
+    RESOLVERS: object  # TenantMiddleware's: judged by checks/middleware.py (E007) and middleware/options.py
+    UNKNOWN_TENANT: object
+    TENANT_HEADER: str
+    HEADER_AUTHORIZE: object
+    PATH_PREFIX: str
+    EXEMPT_PATHS: object
 
 
 def given() -> object:

@@ -7,6 +7,7 @@ import math
 import re
 from collections.abc import Collection, Iterator, Mapping
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -174,8 +175,10 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
         cache.invalidate([validate_id(tenant_id)])
 
     def invalidate_all(self) -> int:
-        """Remove every entry of this app (and only of this app); returns how many were removed."""
-        return cache.invalidate_all(self._known_ids())
+        """Remove every entry of this app (and only of this app), host lookups too; returns how many were removed."""
+        from . import hosts  # the Domain rows' keys, for stores that cannot scan
+
+        return cache.invalidate_all(chain(self._known_ids(), hosts.known_keys()))
 
     def cache_info(self) -> dict[str, Any]:
         return cache.info(self._known_ids())

@@ -86,3 +86,8 @@ class Tenant(models.Model):
         if reopened is None:
             self._sealed = seal(checked)
         return checked
+
+
+from .domains import Domain  # noqa: E402 - the hosts a tenant is served on; registered with the app's models
+
+__all__ = ["Domain", "Tenant"]

@@ -12,6 +12,8 @@ from . import cache, conf
 from .cache import invalidate_on_commit
 from .config_files import tenant_files
 from .documents import schema
+from .hosts import request_host
+from .middleware.options import options
 from .models import Tenant
 
 
@@ -35,6 +37,10 @@ def settings_changed(*, setting: str, **kwargs: Any) -> None:
         tenant_files.clear_parse_cache()
     if setting in (conf.SETTING_NAME, "CACHES"):
         cache.reset()
+    if setting in (conf.SETTING_NAME, "BASE_DIR"):
+        options.cache_clear()  # TenantMiddleware's compiled settings
+    if setting in request_host.SETTINGS:
+        request_host.forget()
 
 
 def connect() -> None:

@@ -24,6 +24,7 @@ from ..secret_store.admin import secrets_link, stored_secrets_view
 from . import files as admin_files
 from . import history as admin_history
 from .display import cache_label, effective_html, file_badge, file_state
+from .domains import DomainInline, posted_with
 from .forms import TenantForm
 
 if TYPE_CHECKING:
@@ -49,6 +50,7 @@ class TenantAdmin(_ModelAdmin):
     list_per_page = 50
     readonly_fields = ("effective_config", *RECORD_FIELDS)
     actions = ("invalidate_cache", "export_yaml")
+    inlines = (DomainInline,)
 
     def get_fieldsets(self, request: HttpRequest, obj: Tenant | None = None) -> Any:
         editable = self.has_change_permission(request, obj) or obj is None
@@ -59,6 +61,9 @@ class TenantAdmin(_ModelAdmin):
             sets.append(("Effective config", {"fields": ("effective_config",), "description": note}))
             sets.append(("Record", {"fields": RECORD_FIELDS, "classes": ("collapse",)}))
         return sets
+
+    def get_inline_instances(self, request: HttpRequest, obj: Tenant | None = None) -> list[Any]:
+        return [inline for inline in super().get_inline_instances(request, obj) if posted_with(request, inline)]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Tenant | None = None) -> tuple[str, ...]:
         return (*self.readonly_fields, "id") if obj is not None else self.readonly_fields

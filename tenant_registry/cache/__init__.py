@@ -7,7 +7,7 @@ What the rest of the package uses is named here; see docs/design.md for how the 
 from __future__ import annotations
 
 from .coalesce import LOCK_TTL_MS, SingleFlight, fill_is_safe, new_owner, wait_for_fill
-from .commit import invalidate_on_commit, written_in_transaction
+from .commit import any_written, invalidate_on_commit, written_in_transaction
 from .fills import FillWriter
 from .guard import Guard
 from .local.channel import LEASE
@@ -39,6 +39,7 @@ __all__ = [
     "Guard",
     "LocalCache",
     "SingleFlight",
+    "any_written",
     "claim",
     "clock",
     "contains",

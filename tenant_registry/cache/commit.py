@@ -42,6 +42,11 @@ def _committed(ids: set[str], using: str) -> None:
         _forget(connection)
 
 
+def any_written() -> bool:
+    """Whether any connection holds uncommitted writes of tenants (usually not: then nothing is looked up)."""
+    return bool(_holders)
+
+
 def written_in_transaction(tenant_id: str, using: str) -> bool:
     if not _holders:
         return False

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.core.checks import Tags, register
 
 from ..secret_store import checks as secret_store
-from . import database, deploy, files, secret_dirs, settings
+from . import database, deploy, files, middleware, secret_dirs, settings
 
 FILES_TAG = "tenant_files"
 
@@ -27,3 +27,6 @@ def register_checks() -> None:
     register(database.check_database_secrets, Tags.database)
     register(database.check_yaml_rows, Tags.database)
     register(deploy.check_cache_connection, Tags.caches, deploy=True)
+    register(middleware.check_middleware_settings, Tags.compatibility)
+    register(middleware.check_open_hosts, Tags.security)
+    register(middleware.check_domains_allowed, Tags.database)

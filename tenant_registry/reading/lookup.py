@@ -105,6 +105,12 @@ def _past_every_tier(model: type[Model], tenant_id: str) -> dict[str, Any] | Non
     return _finish(tenant_id, sources.load(model, tenant_id, router.db_for_write(model)).raw)
 
 
+def answer_of(kept: entry.Holder) -> dict[str, Any] | None:
+    """``get_config``'s answer from an entry this process's tier kept, with no I/O (a request's
+    lazy config: the entry its middleware found)."""
+    return entry.answer(kept, _resolved)
+
+
 def _drop_corrupt(tenant_id: str) -> None:
     logger.warning("tenant %s: ignoring a corrupt or foreign cache entry; it will be replaced", tenant_id)
     cache.invalidate([tenant_id])

@@ -34,11 +34,12 @@ class AppServer:
     workers: int
     proc: Proc
 
-    def get(self, path: str, timeout: float = 10.0) -> Answer:
-        """One request on a new connection (so that requests spread over the workers)."""
+    def get(self, path: str, timeout: float = 10.0, host: str | None = None) -> Answer:
+        """One request on a new connection (so that requests spread over the workers), to ``host`` if given."""
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        headers = {"Connection": "close"} if host is None else {"Connection": "close", "Host": host}
         try:
-            conn.request("GET", path, headers={"Connection": "close"})
+            conn.request("GET", path, headers=headers)
             response = conn.getresponse()
             raw = response.read()
         finally:
@@ -46,7 +47,7 @@ class AppServer:
         body = json.loads(raw) if response.getheader("Content-Type", "").startswith("application/json") else raw
         return Answer(response.status, int(response.getheader("X-Worker-Pid") or 0), body)
 
-    def answers(self, path: str, per_worker: int = 3, timeout: float = 30.0) -> list[Answer]:
+    def answers(self, path: str, per_worker: int = 3, timeout: float = 30.0, host: str | None = None) -> list[Answer]:
         """Requests until each worker has answered ``path`` at least ``per_worker`` times; every answer."""
         seen: list[Answer] = []
         deadline = time.monotonic() + timeout
@@ -57,7 +58,7 @@ class AppServer:
             if time.monotonic() > deadline:
                 what = f"answers by worker {counts} to {path} in {timeout:g}s ({self.workers} workers)"
                 raise self.proc.failure(what)
-            seen.append(self.get(path))
+            seen.append(self.get(path, host=host))
 
 
 def command(kind: str, port: int, workers: int) -> list[str]:

@@ -22,6 +22,7 @@ GUARD_TTL_MS = 7 * 24 * 3600 * 1000  # a tenant's token outlives any entry fille
 
 
 BUCKETS = 1024  # epoch keys written by invalidate_all; enough to spread tenants over a cluster's slots
+HOST_PREFIX = "host:"  # entries of host lookups (``host:<domain>``) share the scheme; never a tenant id
 
 
 class Keys:

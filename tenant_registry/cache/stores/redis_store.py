@@ -20,11 +20,12 @@ import redis
 from ...ids import ID_RE
 from ..guard import Guard, new_token
 from . import cluster
-from .base import GUARD_TTL_MS, Claim, Keys
+from .base import GUARD_TTL_MS, HOST_PREFIX, Claim, Keys
 from .connection import ERRORS, Wire
 
 SCAN_COUNT = 1000
 ID_BYTES = re.compile(ID_RE.pattern.encode())
+HOST_BYTES = re.compile(re.escape(HOST_PREFIX.encode()) + rb"[a-z0-9*.:\[\]-]{1,260}")
 UNLINK_BATCHES = 16
 SCRIPTS = ("fill", "claim", "release")
 Encode = Callable[[str, "dict[str, str] | None", str], str]  # (ack id, tokens or None for all, epoch)
@@ -113,7 +114,7 @@ class RedisStore:
         self.wire.call("MSET", *chain.from_iterable((key, epoch) for key in self.keys.epochs()))
         removed = 0
         batch: list[tuple[Any, ...]] = []
-        for keys in self._scan_batches():
+        for keys in self._scan_batches(hosts=True):
             batch.append(("UNLINK", *keys))
             if len(batch) >= UNLINK_BATCHES:
                 removed += sum(self.wire.send(batch))
@@ -140,19 +141,21 @@ class RedisStore:
         except ERRORS:
             time.sleep(max(0.0, deadline - time.monotonic()))
 
-    def _scan_batches(self) -> Iterable[list[bytes]]:
-        """Our entry keys only, on every primary: another app whose namespace starts with ours
-        (``x:`` and ``x:c:``) matches the pattern too, but its keys never parse as ours."""
+    def _scan_batches(self, *, hosts: bool = False) -> Iterable[list[bytes]]:
+        """Our entry keys only (with ``hosts``, host lookups' too), on every primary: another app whose
+        namespace starts with ours (``x:`` and ``x:c:``) matches the pattern too, but its keys never parse as ours."""
         client = self.client.get() if isinstance(self.client, cluster.LazyCluster) else self.client
         found = client.scan_iter(match=escape_glob(self.keys.ns) + "c:*", count=SCAN_COUNT)
         while batch := list(islice(found, SCAN_COUNT)):
-            ours = [key for key in batch if self._is_entry(key)]
+            ours = [key for key in batch if self._is_entry(key, hosts)]
             if ours:
                 yield ours
 
-    def _is_entry(self, key: bytes) -> bool:
+    def _is_entry(self, key: bytes, hosts: bool) -> bool:
         tail = self.keys.entry_tail(key)
-        return tail is not None and ID_BYTES.fullmatch(tail) is not None
+        if tail is None:
+            return False
+        return ID_BYTES.fullmatch(tail) is not None or (hosts and HOST_BYTES.fullmatch(tail) is not None)
 
     def count(self, known_ids: Iterable[str]) -> int | None:
         return sum(len(batch) for batch in self._scan_batches())
