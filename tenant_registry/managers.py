@@ -17,6 +17,7 @@ from django.db import IntegrityError, InterfaceError, OperationalError, models, 
 from django.db.models.functions import Replace, Upper
 
 from . import cache, conf, read, revisions
+from .cache.changes import sections_changed
 from .documents import depth, schema
 from .documents.checks import Checked, check
 from .documents.env_access import PrefixOwners, check_expressions, covered_by, covering_prefixes, taken_over
@@ -97,8 +98,10 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
         else:
             tenant.name = tenant.name if name is None else name
             tenant.status = tenant.status if status is None else status
+        before = None if tenant._state.adding else tenant.config
         # clean() checked the references; save() checks once more as every writer's safety net.
         tenant.config, removed = checked.stripped, [dotted(path) for path in checked.removed]
+        tenant._sections_changed = sections_changed(before, tenant.config)  # type: ignore[union-attr]
         tenant.config_source = "database"
         tenant._change_reason = revisions.reason("save_config")  # type: ignore[union-attr]
         if removed:

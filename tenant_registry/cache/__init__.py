@@ -6,9 +6,12 @@ What the rest of the package uses is named here; see docs/design.md for how the 
 
 from __future__ import annotations
 
+import os
+
 from .coalesce import LOCK_TTL_MS, SingleFlight, fill_is_safe, new_owner, wait_for_fill
 from .commit import invalidate_on_commit, written_in_transaction
 from .guard import Guard
+from .listeners import Listened, subscribe_in_child
 from .local.channel import LEASE
 from .local.tier import LocalCache
 from .state import state
@@ -49,6 +52,7 @@ __all__ = [
     "invalidate",
     "invalidate_all",
     "invalidate_on_commit",
+    "listen",
     "local_tier",
     "new_owner",
     "peek",
@@ -74,6 +78,12 @@ def local_tier() -> LocalCache | None:
     return state.tier()
 
 
+def listen() -> None:
+    """Subscribe this process to the invalidation channel now (otherwise its first read does), so
+    that its change listeners hear what other processes save. Connecting a receiver calls it."""
+    state.tier()
+
+
 def store() -> Store | None:
     """The shared store of the current settings (None: no cache)."""
     return state.store()
@@ -87,3 +97,7 @@ def settle(tenant_id: str | None = None) -> None:
 def reset() -> None:
     """Forget the process's cache state (store, tier, channel, breaker, owed invalidations)."""
     state.reset()
+
+
+Listened.subscribe = staticmethod(listen)
+os.register_at_fork(after_in_child=subscribe_in_child)  # after state's own hook, which drops the parent's

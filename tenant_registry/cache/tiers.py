@@ -11,7 +11,9 @@ from typing import Any, TypeVar
 
 from .. import conf
 from .breaker import Pass
+from .changes import Changes
 from .guard import Guard
+from .listeners import dispatcher
 from .local.channel import LEASE
 from .state import backend_name, cache_options, state
 from .stores.base import Claim, SlotMoving, Store
@@ -94,23 +96,27 @@ def contains(tenant_id: str) -> bool | None:
     return _guarded(lambda s: s.contains(tenant_id), None)
 
 
-def invalidate(tenant_ids: Iterable[str]) -> None:
+def invalidate(tenant_ids: Iterable[str], changes: Changes | None = None) -> None:
     """Remove these tenants' entries everywhere; returns once every in-process tier the message
-    reached has dropped them (or its lease ran out). Owed when the cache cannot take it."""
+    reached has dropped them (or its lease ran out). Owed when the cache cannot take it.
+    ``changes``: what the writer knows of each change, for the listeners of every process."""
     ids = set(tenant_ids)
     state.clock.tick()
-    if not ids or state.store() is None:
+    if not ids:
+        return
+    if state.store() is None:
+        _drop_here(ids, changes)
         return
     try:
-        if not _guarded(lambda s: _sent(s.invalidate, ids), False):
+        if not _guarded(lambda s: _sent(s.invalidate, ids, changes), False):
             state.owed.add(ids)
             state.owed.retry_in(state.breaker.remaining(), _retry)
     finally:
-        _drop_here(ids)
+        _drop_here(ids, changes)
 
 
-def _sent(send: Callable[[set[str], float], None], ids: set[str]) -> bool:
-    send(ids, LEASE)
+def _sent(send: Callable[[set[str], float, Changes | None], None], ids: set[str], changes: Changes | None) -> bool:
+    send(ids, LEASE, changes)
     return True
 
 
@@ -118,6 +124,7 @@ def invalidate_all(known_ids: Iterable[str]) -> int:
     state.fills.settle()  # so the count includes this process's own fills
     state.clock.tick()
     if state.store() is None:
+        _drop_here(None)
         return 0
     try:
         removed: int | None = _guarded(lambda s: s.invalidate_all(known_ids, LEASE), None)
@@ -130,10 +137,13 @@ def invalidate_all(known_ids: Iterable[str]) -> int:
         _drop_here(None)
 
 
-def _drop_here(ids: set[str] | None) -> None:
+def _drop_here(ids: set[str] | None, changes: Changes | None = None) -> None:
+    """Without an in-process tier no channel reports this process's own changes: they are reported here."""
     tier = state.tier()
     if tier is not None:
         tier.discard(ids)
+    else:
+        dispatcher.heard(ids, changes)
 
 
 def recover() -> None:
