@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -211,3 +212,35 @@ def kube_mount(tmp_path: Path, registry_config: Callable[..., None]) -> Callable
         return mounted
 
     return mount
+
+
+class Heard:
+    """What a receiver of tenant_config_changed / tenant_registry_resync was sent, in order."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+
+    def changed(self, sender: object, **kwargs: Any) -> None:
+        self.calls.append({**kwargs, "thread": threading.current_thread().name})
+
+    def resynced(self, sender: object, **kwargs: Any) -> None:
+        self.calls.append({"resync": True})
+
+    def of(self, tenant_id: str | None) -> list[dict[str, Any]]:
+        return [c for c in self.calls if not c.get("resync") and c["tenant_id"] == tenant_id]
+
+    def resyncs(self) -> int:
+        return sum(1 for c in self.calls if c.get("resync"))
+
+
+@pytest.fixture
+def heard() -> Iterator[Heard]:
+    """A receiver of both listener signals, connected for one test."""
+    from tenant_registry.signals import tenant_config_changed, tenant_registry_resync
+
+    found = Heard()
+    tenant_config_changed.connect(found.changed, dispatch_uid="test-heard")
+    tenant_registry_resync.connect(found.resynced, dispatch_uid="test-heard-resync")
+    yield found
+    tenant_config_changed.disconnect(dispatch_uid="test-heard")
+    tenant_registry_resync.disconnect(dispatch_uid="test-heard-resync")
