@@ -20,6 +20,7 @@ from .admin_display import cache_label, effective_html, file_badge, file_state
 from .documents import schema
 from .exceptions import TenantRegistryError
 from .forms import TenantForm
+from .metrics import summary
 from .models import Tenant
 from .yaml import exporter
 
@@ -129,8 +130,9 @@ class TenantAdmin(_ModelAdmin):
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         def view() -> HttpResponse:
+            shown = {**(extra_context or {}), "cache_state": summary.for_admin(self.has_view_permission(request))}
             with revisions.acting(request.user, "admin"):
-                return super(TenantAdmin, self).changelist_view(request, extra_context)
+                return super(TenantAdmin, self).changelist_view(request, shown)
 
         return self._guarded(request, view, reverse("admin:index", current_app=self.admin_site.name))
 

@@ -9,4 +9,9 @@ class TenantRegistryConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks, deploy_checks, row_checks, secret_dir_checks, signals  # noqa: F401 - importing registers the checks and receivers
+        from . import checks, conf, deploy_checks, row_checks, secret_dir_checks, signals  # noqa: F401 - importing registers the checks and receivers
+        from .metrics import checks as metrics_checks  # noqa: F401
+        from .metrics import select
+
+        select.install_or_off()
+        conf.get_settings.cache_clear()  # read again at first use, as if nothing had read it this early

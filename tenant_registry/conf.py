@@ -39,6 +39,7 @@ DEFAULTS: dict[str, Any] = {
     "SCHEMA": None,  # path to a JSON Schema file every write is validated against
     "L1_ENABLED": True,
     "L1_MAX_ENTRIES": 10_000,
+    "METRICS": None,  # "prometheus", "otel", an Observer subclass's dotted path, or a list of them
 }
 
 

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple, Protocol
 
 import orjson
 
-from . import conf
+from . import conf, observer
 from .documents import MEMO_CHARS, env_access, scan, secrets
 from .documents.environ import Lookup, Reads, environ
 from .documents.interpolation import expression_paths, interpolate_at
@@ -96,10 +96,12 @@ def resolve(entry: dict[str, Any], where: str | Callable[[], str], reads: Reads 
         try:
             interpolate_at(config, entry["x"], env, lambda name: _warn_unset(where, name, tenant_id, database))
         except InterpolationError as exc:
+            observer.current.secret_failure()
             raise InterpolationError(f"{_text(where)}: {exc}") from None
     try:
         secrets.fill_from_env(tenant_id, config, reads)
     except InterpolationError as exc:
+        observer.current.secret_failure()
         raise InterpolationError(f"{_text(where)}: {exc}") from None
     config["_meta"] = {"source": entry["src"], "tenant_id": tenant_id, "status": entry["st"]}
     return config

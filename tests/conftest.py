@@ -244,3 +244,43 @@ def heard() -> Iterator[Heard]:
     yield found
     tenant_config_changed.disconnect(dispatch_uid="test-heard")
     tenant_registry_resync.disconnect(dispatch_uid="test-heard-resync")
+
+
+_span_exporter: Any = None
+
+
+@pytest.fixture
+def spans() -> Iterator[Any]:
+    """The OpenTelemetry SDK's in-memory exporter behind the global tracer provider (set once per run)."""
+    global _span_exporter
+    from opentelemetry import trace
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    if _span_exporter is None:
+        _span_exporter = InMemorySpanExporter()
+        provider = TracerProvider()
+        provider.add_span_processor(SimpleSpanProcessor(_span_exporter))
+        trace.set_tracer_provider(provider)
+    _span_exporter.clear()
+    yield _span_exporter
+    _span_exporter.clear()
+
+
+def scrape(client: Any) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """The metrics view's samples: (name, sorted labels) -> value."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    response = client.get("/metrics/")
+    assert response.status_code == 200, response.content
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(response.content.decode())
+        for s in family.samples
+    }
+
+
+@pytest.fixture
+def scraped(client: Any) -> Callable[[], dict[tuple[str, tuple[tuple[str, str], ...]], float]]:
+    return lambda: scrape(client)

@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from .. import conf
+from .. import conf, observer
 from .breaker import Pass
 from .changes import Changes
 from .guard import Guard
@@ -69,7 +69,13 @@ def claim(tenant_id: str, owner: str, ttl_ms: int) -> Claim | None:
 def fill(tenant_id: str, guard: Guard, value: bytes, ttl: float) -> bool | None:
     """Whether ``guard`` was still current (the entry is then in the cache, ours or an equal
     one); None when the cache could not be asked."""
-    return _guarded(lambda s: s.fill(tenant_id, guard, value, ttl), None)
+    return _refused(_guarded(lambda s: s.fill(tenant_id, guard, value, ttl), None))
+
+
+def _refused(filled: bool | None) -> bool | None:
+    if filled is False:
+        observer.current.fill_refused()
+    return filled
 
 
 def fill_later(tenant_id: str, guard: Guard, value: bytes, ttl: float, owner: str | None) -> None:
@@ -77,7 +83,7 @@ def fill_later(tenant_id: str, guard: Guard, value: bytes, ttl: float, owner: st
     store = state.store()
     if store is not None:
         write: Callable[[Store], bool] = lambda s: s.fill(tenant_id, guard, value, ttl, owner)  # noqa: E731
-        state.fills.submit(tenant_id, lambda: _guarded(write, None, store))
+        state.fills.submit(tenant_id, lambda: _refused(_guarded(write, None, store)))
 
 
 def release(tenant_id: str, owner: str) -> None:
@@ -107,8 +113,10 @@ def invalidate(tenant_ids: Iterable[str], changes: Changes | None = None) -> Non
     if state.store() is None:
         _drop_here(ids, changes)
         return
+    observer.current.invalidation("tenant", len(ids))
     try:
         if not _guarded(lambda s: _sent(s.invalidate, ids, changes), False):
+            observer.current.invalidation("owed", len(ids))
             state.owed.add(ids)
             state.owed.retry_in(state.breaker.remaining(), _retry)
     finally:
@@ -127,8 +135,10 @@ def invalidate_all(known_ids: Iterable[str]) -> int:
         _drop_here(None)
         return 0
     try:
+        observer.current.invalidation("all")
         removed: int | None = _guarded(lambda s: s.invalidate_all(known_ids, LEASE), None)
         if removed is None:
+            observer.current.invalidation("owed")
             state.owed.add(None)
             state.owed.retry_in(state.breaker.remaining(), _retry)
             return 0

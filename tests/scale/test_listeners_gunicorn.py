@@ -68,7 +68,7 @@ def test_a_receiver_that_sleeps_delays_no_read_and_loses_no_change(observed_serv
     slow = saved(server, "slow-tenant", 1)  # every worker's receiver now sleeps 5 s on it
     during = saved(server, "tn_other", 2)
     assert during.body["sleeping"] or server.get("/heard/").body["sleeping"]
-    reads_while_asleep = []
+    reads_while_asleep: list[Answer] = []
     deadline = time.monotonic() + 4
     while time.monotonic() < deadline and len({a.pid for a in reads_while_asleep}) < 2:
         answer = server.get("/read/tn_other/")
