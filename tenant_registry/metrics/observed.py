@@ -68,12 +68,17 @@ class Observed(Observer):
 
 def readers(observed: Observed) -> tuple[Lookup, LocalLookup]:
     record = observed.lookup
+    local_hit: Callable[[bool, float], None] = getattr(
+        observed.backends[0] if len(observed.backends) == 1 else None,
+        "local_hit",
+        lambda found, seconds: record("local", found, seconds),
+    )  # a backend's own shortcut for the commonest lookup
 
     def get_config(model: type[Model], tenant_id: str) -> dict[str, Any] | None:
         start = perf_counter()
         hit = read.from_local(model, tenant_id)
         if hit is not None:
-            record("local", hit[0] is not None, perf_counter() - start)
+            local_hit(hit[0] is not None, perf_counter() - start)
             return hit[0]
         observed.took_shared()  # forget a flag a failed lookup of this thread left
         with observed.span("tenant_registry.miss", tenant_id):
@@ -89,7 +94,7 @@ def readers(observed: Observed) -> tuple[Lookup, LocalLookup]:
         start = perf_counter()
         hit = read.from_local(model, tenant_id)
         if hit is not None:
-            record("local", hit[0] is not None, perf_counter() - start)
+            local_hit(hit[0] is not None, perf_counter() - start)
         return hit
 
     return get_config, from_local

@@ -30,10 +30,7 @@ class Tally:
         self.sums = [0.0] * len(TIERS)
 
     def add(self, tier: int, found: bool, seconds: float) -> None:
-        if found:
-            self.found[tier] += 1
-        else:
-            self.missing[tier] += 1
+        (self.found if found else self.missing)[tier] += 1
         self.buckets[tier][bisect_left(BOUNDS, seconds)] += 1
         self.sums[tier] += seconds
 
@@ -70,7 +67,7 @@ class Tallies:
 
     def mine(self) -> Tally:
         try:
-            tally: Tally = self._local.tally
+            return self._local.tally  # type: ignore[no-any-return]
         except AttributeError:
             tally = self._local.tally = Tally()
             with self._lock:
