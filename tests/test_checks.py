@@ -9,6 +9,7 @@ import pytest
 from django.core.checks import Error, Warning, run_checks
 
 from tenant_registry import checks, deploy_checks, row_checks, secret_dir_checks
+from tenant_registry.metrics import checks as metrics_checks
 from tenant_registry.models import Tenant
 
 ALL_REFERENCED = ("TN_D4E5F6_OPENAI_API_KEY", "SUPABASE_ANON_KEY_AFRICASTAY", "OPENAI_KEY_AFRICASTAY")
@@ -191,7 +192,10 @@ def test_existing_checks_still_fire(registry_config: Callable[..., None], tmp_pa
 
 
 def test_every_check_id_is_documented_in_the_readme() -> None:
-    source = "".join(Path(str(m.__file__)).read_text() for m in (checks, deploy_checks, row_checks, secret_dir_checks))
+    source = "".join(
+        Path(str(m.__file__)).read_text()
+        for m in (checks, deploy_checks, row_checks, secret_dir_checks, metrics_checks)
+    )
     found = sorted(set(re.findall(r"tenant_registry\.([EW]\d{3})", source)))
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     table = readme[readme.index("## System checks") :].split("\n\n")[1]

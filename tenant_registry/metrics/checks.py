@@ -4,6 +4,7 @@ a writable directory, W016 prometheus under gunicorn without multiprocess mode."
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from pathlib import Path
@@ -17,6 +18,7 @@ from .. import conf
 from .select import BACKENDS, backend_class, names
 
 MULTIPROC = "PROMETHEUS_MULTIPROC_DIR"
+logger = logging.getLogger("tenant_registry")
 
 
 @register()
@@ -40,8 +42,8 @@ def metrics_messages(value: object, multiproc_dir: str | None, gunicorn: bool) -
         try:
             backend_class(name)
         except ImproperlyConfigured as exc:
-            code = "E010" if name in BACKENDS else "E011"
-            messages.append(Error(str(exc), id=f"tenant_registry.{code}"))
+            missing_extra = name in BACKENDS
+            messages.append(Error(str(exc), id="tenant_registry.E010" if missing_extra else "tenant_registry.E011"))
     if "prometheus" in chosen:
         messages += _multiprocess_messages(multiproc_dir, gunicorn)
     return messages
@@ -69,3 +71,11 @@ def _multiprocess_messages(multiproc_dir: str | None, gunicorn: bool) -> list[Ch
             )
         ]
     return []
+
+
+def warn_at_startup() -> None:
+    """gunicorn runs no system checks: a worker logs W015/W016 itself, once, as it loads the app."""
+    if under_gunicorn():
+        for message in check_metrics():
+            if message.id in ("tenant_registry.W015", "tenant_registry.W016"):
+                logger.warning("%s %s (%s)", message.msg, message.hint, message.id)

@@ -47,3 +47,12 @@ def test_a_scrape_adds_up_the_lookups_of_every_worker(observed_server: Any, sett
     assert total == len(reads), text
     assert "tenant_registry_lookup_seconds_bucket" in text and "tenant_registry_breaker_state" in text
     assert len(list(multiproc.glob("*.db"))) >= 2  # one set of files per worker
+
+
+def test_prometheus_under_gunicorn_without_multiprocess_mode_is_a_warning_in_each_worker(
+    observed_server: Any, settings: Any
+) -> None:
+    registry = {**json.loads(registry_env(settings)["TR_SETTINGS"]), "METRICS": "prometheus"}
+    server = observed_server(TR_SETTINGS=json.dumps(registry))
+    log = server.proc.tail(20_000)
+    assert log.count("(tenant_registry.W016)") == 2, log
