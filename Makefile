@@ -96,7 +96,7 @@ clean:
 # make soak : readers and writers in two processes while our own redis-server is killed and restarted
 #             (SOAK_SECONDS, default 60; DATABASE_URL names the soak database, created if missing)
 soak: $(STAMP)
-	DJANGO_SETTINGS_MODULE=project.test_settings $(BIN)/python -m tests.soak
+	DJANGO_SETTINGS_MODULE=project.test_settings $(BIN)/python -m tests.harness.soak
 
 # make bench : every get_config tier beside its floor, on the real PostgreSQL and Redis (DATABASE_URL / REDIS_URL override)
 bench: $(STAMP)

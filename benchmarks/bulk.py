@@ -14,9 +14,9 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 
 from tenant_registry import cache
-from tenant_registry.cache.stores.redis import escape_glob
+from tenant_registry.cache.stores.redis_store import escape_glob
+from tenant_registry.config_files import importer
 from tenant_registry.models import Tenant
-from tenant_registry.yaml import importer
 
 from .data import make_config
 

@@ -4,10 +4,10 @@ one process, sample by sample: each sample first puts the reader of its case in 
 
 from __future__ import annotations
 
-from tenant_registry import read
 from tenant_registry.metrics.observed import Observed, readers
 from tenant_registry.metrics.prometheus import PrometheusObserver
 from tenant_registry.models import Tenant
+from tenant_registry.reading import lookup as read
 
 from .reads import Row, _registry, _wait_live
 from .timing import Case, interleaved

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import moved
+
+moved.install()
+
 __all__ = ["get_tenant_config", "list_all_tenants"]
 
 

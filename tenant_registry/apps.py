@@ -9,10 +9,13 @@ class TenantRegistryConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks, conf, deploy_checks, row_checks, secret_dir_checks, signals  # noqa: F401 - importing registers the checks and receivers
-        from .metrics import checks as metrics_checks
-        from .metrics import select
+        from . import cache, conf, metrics, signals
+        from .checks import register_checks
+        from .checks.metrics import warn_at_startup
 
-        select.install_or_off()
-        metrics_checks.warn_at_startup()
-        conf.get_settings.cache_clear()  # read again at first use, as if nothing had read it this early
+        register_checks()
+        signals.connect()
+        cache.install()
+        metrics.install()
+        warn_at_startup()  # gunicorn runs no checks
+        conf.get_settings.cache_clear()  # built again at first use, as if nothing had read it this early

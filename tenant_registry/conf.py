@@ -1,15 +1,16 @@
-"""Settings: DEFAULTS merged over ``settings.TENANT_REGISTRY``, read live and cached until settings change."""
+"""Settings: DEFAULTS merged over ``settings.TENANT_REGISTRY`` into one frozen, typed object, built
+at first use and again after each change of the settings (``signals.settings_changed``)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, fields
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 
 SETTING_NAME = "TENANT_REGISTRY"
 
@@ -41,31 +42,68 @@ DEFAULTS: dict[str, Any] = {
     "L1_MAX_ENTRIES": 10_000,
     "METRICS": None,  # "prometheus", "otel", an Observer subclass's dotted path, or a list of them
 }
+POSITIVE = ("CACHE_TTL", "NEGATIVE_TTL", "CACHE_COOLDOWN", "SOCKET_CONNECT_TIMEOUT", "SOCKET_TIMEOUT", "L1_MAX_ENTRIES")
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class RegistrySettings:
+    """What the package reads; compared by identity, so a memo can tell the settings changed."""
+
+    CACHE_ALIAS: str
+    CACHE_TTL: float
+    NEGATIVE_TTL: float
+    KEY_PREFIX: str
+    CONFIG_DIR: Path
+    YAML_ONLY_TENANTS: frozenset[str]
+    SECRET_KEYS: frozenset[str]
+    SECRET_ENV: dict[str, str]
+    CACHE_COOLDOWN: float
+    SOCKET_CONNECT_TIMEOUT: float
+    SOCKET_TIMEOUT: float
+    MAX_YAML_BYTES: int
+    MAX_YAML_DEPTH: int
+    ENV_ALLOW: Collection[str] | Mapping[str, str]
+    SECRET_DIRS: tuple[str | Path, ...]
+    SCHEMA: Path | None
+    L1_ENABLED: bool
+    L1_MAX_ENTRIES: int
+    METRICS: object  # validated by checks E010/E011 and when installed
+
+
+def given() -> object:
+    return getattr(settings, SETTING_NAME, {})
+
+
+def problems(raw: object) -> list[str]:
+    """What E001 and E002 report: why ``raw`` cannot be built into the settings."""
+    if not isinstance(raw, dict):
+        return [f"{SETTING_NAME} must be a dict, got {type(raw).__name__}."]
+    merged = {**DEFAULTS, **raw}
+    return [
+        f"{SETTING_NAME}['{name}'] must be a positive number, got {merged[name]!r}."
+        for name in POSITIVE
+        if isinstance(merged[name], bool) or not isinstance(merged[name], int | float) or merged[name] <= 0
+    ]
+
+
+def build(raw: object) -> RegistrySettings:
+    wrong = problems(raw)
+    if wrong:
+        raise ImproperlyConfigured(" ".join(wrong) + " (manage.py check says more)")
+    assert isinstance(raw, dict)
+    merged = {**DEFAULTS, **{k: v for k, v in raw.items() if k in DEFAULTS}}
+    directory = merged["CONFIG_DIR"]
+    merged["CONFIG_DIR"] = (
+        Path(getattr(settings, "BASE_DIR", Path.cwd())) / "configs" if directory is None else Path(directory)
+    )
+    merged["SCHEMA"] = None if merged["SCHEMA"] is None else Path(merged["SCHEMA"])
+    dirs = merged["SECRET_DIRS"]
+    merged["SECRET_DIRS"] = (dirs,) if isinstance(dirs, str | Path) else tuple(dirs)
+    merged["YAML_ONLY_TENANTS"] = frozenset(merged["YAML_ONLY_TENANTS"])
+    merged["SECRET_KEYS"] = frozenset(k.lower() for k in merged["SECRET_KEYS"])
+    return RegistrySettings(**{f.name: merged[f.name] for f in fields(RegistrySettings)})
 
 
 @cache
-def get_settings() -> dict[str, Any]:
-    given = getattr(settings, SETTING_NAME, {})
-    if not isinstance(given, dict):
-        raise ImproperlyConfigured(f"{SETTING_NAME} must be a dict, got {type(given).__name__}")
-    merged = {**DEFAULTS, **given}
-    if merged["CONFIG_DIR"] is None:
-        merged["CONFIG_DIR"] = Path(getattr(settings, "BASE_DIR", Path.cwd())) / "configs"
-    merged["CONFIG_DIR"] = Path(merged["CONFIG_DIR"])
-    if merged["SCHEMA"] is not None:
-        merged["SCHEMA"] = Path(merged["SCHEMA"])
-    if isinstance(merged["SECRET_DIRS"], str | Path):
-        merged["SECRET_DIRS"] = (merged["SECRET_DIRS"],)
-    merged["YAML_ONLY_TENANTS"] = frozenset(merged["YAML_ONLY_TENANTS"])
-    merged["SECRET_KEYS"] = frozenset(k.lower() for k in merged["SECRET_KEYS"])
-    return merged
-
-
-def get(name: str) -> Any:
-    return get_settings()[name]
-
-
-@receiver(setting_changed)
-def _clear_on_change(*, setting: str, **kwargs: Any) -> None:
-    if setting in (SETTING_NAME, "BASE_DIR", "CACHES"):
-        get_settings.cache_clear()
+def get_settings() -> RegistrySettings:
+    return build(given())

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+from django.db.models import Value
+from django.db.models.functions import Replace, Upper
+
 from .exceptions import InvalidTenantId
 
 ID_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
@@ -15,6 +18,12 @@ def validate_id(tenant_id: object) -> str:
     if isinstance(tenant_id, str) and ID_RE.fullmatch(tenant_id):
         return tenant_id
     raise InvalidTenantId(f"invalid tenant id {tenant_id!r}: {ID_HELP}")
+
+
+def env_prefix_sql() -> Upper:
+    """:func:`env_prefix` in SQL, without the trailing ``_`` (ids hold only ``-`` besides letters,
+    digits and ``_``): the unique constraint and the prefix lookups share it."""
+    return Upper(Replace("id", Value("-"), Value("_")))
 
 
 def env_prefix(tenant_id: str) -> str:

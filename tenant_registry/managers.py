@@ -14,24 +14,25 @@ import orjson
 from asgiref.sync import sync_to_async
 from django.apps import apps
 from django.db import IntegrityError, InterfaceError, OperationalError, models, router, transaction
-from django.db.models.functions import Replace, Upper
 
-from . import cache, conf, observer, read, revisions
+from . import cache, conf, observer, revisions
 from .cache.changes import sections_changed
+from .config_files import tenant_files
 from .documents import depth, schema
-from .documents.checks import Checked, check
 from .documents.env_access import PrefixOwners, check_expressions, covered_by, covering_prefixes, taken_over
-from .documents.secrets import dotted, walk
+from .documents.secret_values import dotted, walk
+from .documents.write_rules import Checked, check
 from .exceptions import InvalidConfig, RegistryUnavailable, TenantConflict, YamlOnlyTenant
-from .ids import env_prefix, validate_id
+from .ids import env_prefix, env_prefix_sql, validate_id
+from .kinds import Source, Status
 from .queryset import TenantQuerySet
-from .yaml import tenant_files
+from .reading import lookup as read
 
 if TYPE_CHECKING:
     from .models import Tenant
 
 logger = logging.getLogger("tenant_registry")
-STATUSES = ("active", "inactive", "suspended")
+STATUSES = tuple(Status.values)  # kept for importers of managers.STATUSES
 _NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")  # an escaped NUL, not an escaped backslash + "u0000"
 
 
@@ -63,7 +64,7 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
         version: the guard against a lost update from a stale form.
         """
         tenant_id = validate_id(tenant_id)
-        if tenant_id in conf.get("YAML_ONLY_TENANTS"):
+        if tenant_id in conf.get_settings().YAML_ONLY_TENANTS:
             raise YamlOnlyTenant(
                 f"tenant {tenant_id} is YAML-only: edit {tenant_files.config_dir()}/{tenant_id}.yaml instead"
             )
@@ -94,7 +95,7 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
                 "reload it, then apply your change again"
             )
         if tenant is None:
-            tenant = self.model(id=tenant_id, name=name or "", status=status or "active")
+            tenant = self.model(id=tenant_id, name=name or "", status=status or Status.ACTIVE.value)
         else:
             tenant.name = tenant.name if name is None else name
             tenant.status = tenant.status if status is None else status
@@ -102,7 +103,7 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
         # clean() checked the references; save() checks once more as every writer's safety net.
         tenant.config, removed = checked.stripped, [dotted(path) for path in checked.removed]
         tenant._sections_changed = sections_changed(before, tenant.config)  # type: ignore[union-attr]
-        tenant.config_source = "database"
+        tenant.config_source = Source.DATABASE.value
         tenant._change_reason = revisions.reason("save_config")  # type: ignore[union-attr]
         if removed:
             logger.warning(
@@ -114,7 +115,7 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
     def _conflict_message(self, tenant_id: str) -> str:
         prefix = env_prefix(tenant_id)
         other = (
-            self.annotate(_prefix=Upper(Replace("id", models.Value("-"), models.Value("_"))))
+            self.annotate(_prefix=env_prefix_sql())
             .filter(_prefix=prefix[:-1])
             .exclude(pk=tenant_id)
             .values_list("pk", flat=True)
@@ -129,7 +130,7 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
         if not wanted:
             return {}
         rows = (
-            self.annotate(_prefix=Upper(Replace("id", models.Value("-"), models.Value("_"))))
+            self.annotate(_prefix=env_prefix_sql())
             .filter(_prefix__in=[p[:-1] for p in wanted])
             .values_list("_prefix", "pk")
         )
@@ -143,7 +144,7 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
         ``tn_a-b``'s key; ``acme-openai``'s ``${ACME_OPENAI_API_KEY}`` would read the SECRET_ENV key
         of a new ``acme``. ``configs``: the tenants written together, each with the config it reads
         from the database (None: it reads its file)."""
-        stored = self.filter(config_source="database").exclude(pk__in=list(configs)).values_list("pk", flat=True)
+        stored = self.filter(config_source=Source.DATABASE).exclude(pk__in=list(configs)).values_list("pk", flat=True)
         readers = {env_prefix(pk): pk for pk in stored}
         readers.update({env_prefix(t): t for t, config in configs.items() if config is not None})
         new = {env_prefix(t): t for t in configs}
@@ -165,7 +166,7 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
     def list_tenants(self, include_yaml: bool = True) -> list[str]:
         """Sorted, unique: active database tenants, plus every YAML file's tenant if ``include_yaml``."""
         try:
-            ids = set(self.filter(status="active").values_list("pk", flat=True))
+            ids = set(self.filter(status=Status.ACTIVE).values_list("pk", flat=True))
         except (OperationalError, InterfaceError) as exc:
             raise RegistryUnavailable(f"cannot list tenants: the database is unavailable ({exc})") from exc
         if include_yaml:

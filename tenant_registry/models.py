@@ -6,27 +6,21 @@ from typing import Any, ClassVar
 
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models.functions import Replace, Upper
 
-from .documents.checks import Checked, Seal, check, reopen, seal
+from . import kinds
 from .documents.env_access import PrefixOwners, check_expressions
-from .documents.secrets import dotted
+from .documents.secret_values import dotted
+from .documents.write_rules import Checked, Seal, check, reopen, seal
 from .exceptions import InvalidConfig
 from .fields import OrderedJSONField
-from .ids import ID_HELP, ID_RE
+from .ids import ID_HELP, ID_RE, env_prefix_sql
 from .managers import TenantManager
 from .revisions import TenantHistory
 
 
 class Tenant(models.Model):
-    class Status(models.TextChoices):
-        ACTIVE = "active"
-        INACTIVE = "inactive"
-        SUSPENDED = "suspended"
-
-    class Source(models.TextChoices):
-        DATABASE = "database"
-        YAML = "yaml"
+    Status = kinds.Status
+    Source = kinds.Source
 
     id = models.CharField(
         primary_key=True,
@@ -35,8 +29,8 @@ class Tenant(models.Model):
         help_text=ID_HELP,
     )
     name = models.CharField(max_length=200, blank=True)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE, db_index=True)
-    config_source = models.CharField(max_length=16, choices=Source.choices, default=Source.DATABASE)
+    status = models.CharField(max_length=16, choices=kinds.STATUS_CHOICES, default=kinds.Status.ACTIVE, db_index=True)
+    config_source = models.CharField(max_length=16, choices=kinds.SOURCE_CHOICES, default=kinds.Source.DATABASE)
     config = OrderedJSONField(default=dict, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -50,7 +44,7 @@ class Tenant(models.Model):
         ordering = ("id",)
         constraints = (
             models.UniqueConstraint(
-                Upper(Replace("id", models.Value("-"), models.Value("_"))),
+                env_prefix_sql(),
                 name="tenant_env_prefix_unique",
                 violation_error_message="Another tenant maps to the same environment-variable prefix.",
             ),

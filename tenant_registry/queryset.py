@@ -10,9 +10,10 @@ from django.db.models import F
 
 from . import revisions
 from .cache import invalidate_on_commit
-from .documents.checks import check
 from .documents.env_access import check_expressions, memoised
-from .documents.secrets import strip
+from .documents.secret_values import strip
+from .documents.write_rules import check
+from .kinds import Source
 
 if TYPE_CHECKING:
     from .models import Tenant
@@ -58,7 +59,7 @@ class TenantQuerySet(_QuerySet):
         for obj in objs:
             obj.strip_secrets(owners)
         self.model.objects.check_new_prefixes(
-            {obj.pk: obj.config if obj.config_source == "database" else None for obj in objs}
+            {obj.pk: obj.config if obj.config_source == Source.DATABASE else None for obj in objs}
         )
 
     def bulk_create(self, objs: Iterable[Tenant], *args: Any, **kwargs: Any) -> list[Tenant]:

@@ -15,13 +15,11 @@ import redis
 from django.conf import settings as django_settings
 
 from tenant_registry import cache, conf
-from tenant_registry.yaml import tenant_files
+from tenant_registry.config_files import tenant_files
 
-from .helpers import peer_env, start_peer
+from .helpers import REPO, peer_env, start_peer
 from .secret_mounts import KubeMount
 from .services import START_POSTGRES, START_REDIS, HungServer, RedisServer, SettledRedis, running_redis
-
-REPO = Path(__file__).resolve().parent.parent
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

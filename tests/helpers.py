@@ -32,7 +32,12 @@ TENANT_TABLE = "tenant_registry_tenant"
 
 def staleness_bound() -> float:
     """The documented bound: a stale entry is gone this long after Redis answers again."""
-    return float(conf.get("CACHE_COOLDOWN")) + conf.get("SOCKET_CONNECT_TIMEOUT") + conf.get("SOCKET_TIMEOUT") + 0.1
+    return (
+        float(conf.get_settings().CACHE_COOLDOWN)
+        + conf.get_settings().SOCKET_CONNECT_TIMEOUT
+        + conf.get_settings().SOCKET_TIMEOUT
+        + 0.1
+    )
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float, step: float = 0.02) -> float | None:
@@ -143,7 +148,7 @@ def commands(client: redis.Redis) -> int:
 def peer_env(
     redis_url: str, key_prefix: str, config_dir: Path | str, tenant_id: str = "", **extra: str
 ) -> dict[str, str]:
-    """The environment of a second process (tests/peer.py) on this test's database, Redis and namespace."""
+    """The environment of a second process (tests/harness/peer.py) on this test's database, Redis and namespace."""
     db = connections["default"].settings_dict
     return {
         **os.environ,
@@ -159,7 +164,7 @@ def peer_env(
 
 def start_peer(action: str, env: dict[str, str]) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.peer", action],
+        [sys.executable, "-m", "tests.harness.peer", action],
         cwd=REPO,
         env=env,
         stdin=subprocess.PIPE,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tenant_registry.effective import SecretSource, effective, stored_config
+from tenant_registry.admin.preview import SecretSource, effective, stored_config
 from tenant_registry.models import Tenant
 
 

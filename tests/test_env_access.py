@@ -15,7 +15,7 @@ from django.db import connection
 from tenant_registry.exceptions import InvalidConfig
 from tenant_registry.models import Tenant
 
-from .admin_urls import change, form_data
+from .admin.pages import change, form_data
 
 SERVER_SECRETS = {
     "OPENAI_KEY_AFRICASTAY": "sk-africastay-0123456789abcdef",
@@ -150,6 +150,8 @@ def test_system_checks_report_a_file_that_import_would_refuse_and_a_bad_allow_se
     (config_dir / "tn_g7h8i9.yaml").write_text("client:\n  name: G\nprompts:\n  x: ${DJANGO_SECRET_KEY}\n")
     out = io.StringIO()
     call_command("check", stdout=out, stderr=out)
+    assert "tenant_registry.W008" not in out.getvalue()  # plain check reads no tenant file
+    call_command("check", "--deploy", "--tag", "tenant_files", stdout=out, stderr=out)
     assert "tenant_registry.W008" in out.getvalue()
     assert "prompts.x: ${DJANGO_SECRET_KEY} is not an allowed variable" in out.getvalue()
     registry_config(ENV_ALLOW={"X": "visible"})

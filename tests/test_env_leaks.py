@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 from tenant_registry.exceptions import InvalidConfig
 from tenant_registry.models import Tenant
 
-from .admin_urls import change
+from .admin.pages import change
 
 OPENAI = "sk-global-0123456789abcdef-LEAKME"
 

@@ -13,8 +13,9 @@ import pytest
 import redis
 from django.db import connection
 
-from tenant_registry import cache, entry
+from tenant_registry import cache
 from tenant_registry.models import Tenant
+from tenant_registry.reading import stored_entry as entry
 
 from .helpers import (
     REPO as REPO_DIR,
@@ -397,4 +398,4 @@ def test_corrupt_or_foreign_entry_is_a_logged_miss_and_is_overwritten(
     assert any("tn_bad" in m and "corrupt or foreign" in m for m in (r.getMessage() for r in caplog.records))
     stored = redis_server.client().get(key)
     assert stored != raw
-    assert entry.decode("tn_bad", stored)["c"] == {"v": 1}
+    assert entry.decode("tn_bad", stored).config == {"v": 1}

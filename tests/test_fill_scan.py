@@ -11,7 +11,8 @@ import pytest
 from django.db import connection
 
 from tenant_registry import cache
-from tenant_registry.documents import scan, secrets
+from tenant_registry.documents import scan
+from tenant_registry.documents import secret_values as secrets
 from tenant_registry.documents.interpolation import expression_paths
 from tenant_registry.models import Tenant
 

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_a_reader_returns_before_its_fill_is_written_and_a_cache_read_waits_for_it(tenant_factory):
     tenant_factory("tn_later", {"v": 1})
     busy, written = threading.Event(), threading.Event()
-    cache.state.fills.submit("tn_other", lambda: busy.wait(10))  # the fill thread is held up
+    cache.fill_writer().submit("tn_other", lambda: busy.wait(10))  # the fill thread is held up
 
     assert Tenant.objects.get_config("tn_later")["v"] == 1
     store = cache.store()
@@ -40,21 +40,21 @@ def test_a_reader_returns_before_its_fill_is_written_and_a_cache_read_waits_for_
 
 def test_settle_gives_up_after_its_bound(monkeypatch):
     monkeypatch.setattr(fills, "SETTLE_SECONDS", 0.05)
-    release = threading.Event()
-    cache.state.fills.submit("tn_stuck", lambda: release.wait(10))
-    cache.settle("tn_stuck")
-    assert cache.state.fills.queued("tn_stuck") == 1
+    writer, release = fills.FillWriter(), threading.Event()
+    writer.submit("tn_stuck", lambda: release.wait(10))
+    writer.settle("tn_stuck")
+    assert writer.queued("tn_stuck") == 1
     release.set()
     monkeypatch.setattr(fills, "SETTLE_SECONDS", 5.0)
-    cache.settle("tn_stuck")
-    assert cache.state.fills.queued() == 0
+    writer.settle("tn_stuck")
+    assert writer.queued() == 0
 
 
 def test_a_process_that_exits_lets_its_queued_fills_land_first(tenant_factory, key_prefix, config_dir):
     tenant_factory("tn_exiting", {"v": 1})
     code = (
         "import time\n"
-        "cache.state.fills.submit('tn_slow', lambda: time.sleep(0.5))  # the next fill queues behind it\n"
+        "cache.fill_writer().submit('tn_slow', lambda: time.sleep(0.5))  # the next fill queues behind it\n"
         "assert Tenant.objects.get_config('tn_exiting')['v'] == 1\n"
     )
     run_elsewhere(code, peer_env(os.environ["REDIS_URL"], key_prefix, config_dir))
@@ -67,12 +67,13 @@ def test_a_failing_fill_is_logged_and_the_thread_lives_on(caplog):
     def broken() -> None:
         raise RuntimeError("boom")
 
-    cache.state.fills.submit("tn_broken", broken)
-    cache.settle()
+    writer = fills.FillWriter()
+    writer.submit("tn_broken", broken)
+    writer.settle()
     assert "tn_broken: writing a cache fill failed" in caplog.text
     done = threading.Event()
-    cache.state.fills.submit("tn_next", done.set)
-    cache.settle()
+    writer.submit("tn_next", done.set)
+    writer.settle()
     assert done.is_set()
 
 

@@ -19,8 +19,8 @@ from django.db import connections, transaction
 from django.urls import reverse
 
 from tenant_registry import cache
+from tenant_registry.config_files import importer
 from tenant_registry.models import Tenant
-from tenant_registry.yaml import importer
 
 from .helpers import in_thread, peer_env, read_line, run_elsewhere, start_peer, store, wait_live, wait_until
 

@@ -16,7 +16,7 @@ import yaml
 
 from tenant_registry.models import Tenant
 
-from .admin_urls import change, changelist, form_data
+from .admin.pages import change, changelist, form_data
 from .helpers import fails, run
 
 pytestmark = [pytest.mark.django_db]

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from tenant_registry import cache, entry
+from tenant_registry import cache
 from tenant_registry.exceptions import InvalidTenantId, TenantConflict
 from tenant_registry.models import Tenant
+from tenant_registry.reading import stored_entry as entry
 
 from .helpers import store
 

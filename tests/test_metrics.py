@@ -10,11 +10,10 @@ from typing import Any
 import pytest
 
 from tenant_registry import cache
+from tenant_registry.checks.metrics import metrics_messages
 from tenant_registry.exceptions import InterpolationError
-from tenant_registry.metrics.checks import metrics_messages
 from tenant_registry.models import Tenant
 
-from .admin_urls import changelist
 from .helpers import wait_live, wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.urls("tests.metrics_urls")]
@@ -139,22 +138,6 @@ def test_both_backends_together(registry_config: Any, spans: Any, scraped: Any) 
     Tenant.objects.get_config("tn_both")
     assert [s.name for s in spans.get_finished_spans()] == ["tenant_registry.miss"]
     assert grew(before, scraped(), LOOKUPS, tier="source", result="missing") == 1
-
-
-def test_the_change_list_shows_the_cache_state_to_those_who_may_view(prometheus: None, staff_client: Any) -> None:
-    Tenant.objects.save_config("tn_adm", {"client": {}})
-    Tenant.objects.get_config("tn_adm")
-    page = staff_client("view").get(changelist())
-    assert page.status_code == 200
-    text = page.content.decode()
-    assert 'aria-label="Cache state"' in text and "breaker closed" in text
-    assert "misses " in text and "hits " in text
-    assert staff_client(username="nobody").get(changelist()).status_code == 403
-
-
-def test_the_change_list_says_when_metrics_are_off(staff_client: Any) -> None:
-    text = staff_client("view").get(changelist()).content.decode()
-    assert "breaker closed" in text and "hit and miss counts need" in text
 
 
 def test_checks_on_metrics(monkeypatch: Any, tmp_path: Any) -> None:

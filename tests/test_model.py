@@ -17,7 +17,7 @@ from django.db.models.fields.json import KT, KeyTextTransform, KeyTransform
 from tenant_registry.exceptions import InvalidConfig
 from tenant_registry.models import Tenant
 
-from .admin_urls import change, form_data
+from .admin.pages import change, form_data
 
 CONFIGS = {
     "tn_gold": {

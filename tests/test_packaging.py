@@ -6,13 +6,13 @@ import os
 import subprocess
 import sys
 from importlib.metadata import metadata, requires
-from pathlib import Path
 
 import django
 from packaging.requirements import Requirement
 
+from .helpers import REPO
+
 DIST = "django-tenant-registry"
-REPO = Path(__file__).resolve().parents[1]
 CORE = [r for r in map(Requirement, requires(DIST) or []) if r.marker is None]
 # The first release of each that supports every Django the classifiers name (5.2 and 6.1).
 FLOORS = {"django": ("5.2", "5.1.99"), "django-simple-history": ("3.12", "3.11.99"), "django-redis": ("7.0", "6.99")}

@@ -13,7 +13,7 @@ from tenant_registry import cache, revisions
 from tenant_registry.documents import diffs
 from tenant_registry.models import Tenant
 
-from .admin_urls import change, form_data, history, restore
+from .admin.pages import change, form_data, history, restore
 
 
 def reasons(pk: str) -> list[tuple[str, str, int]]:

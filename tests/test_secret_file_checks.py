@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from django.core.checks import Error, Warning
 
-from tenant_registry import checks, secret_dir_checks
+from tenant_registry.checks import secret_dirs as secret_dir_checks
+from tenant_registry.checks.database import check_database_secrets
 from tenant_registry.models import Tenant
 
 HINT = (
@@ -39,9 +40,9 @@ def w005(detail: str) -> list[Warning]:
 def test_w005_a_secret_found_in_no_file_either_is_reported_and_one_in_a_file_is_not(
     vault_tenant: None, secret_dir: Path
 ) -> None:
-    assert checks.check_database_secrets(databases=["default"]) == w005("")
+    assert check_database_secrets(databases=["default"]) == w005("")
     (secret_dir / "VAULT_TOKEN_X").write_text("hvs.0123456789abcdef")
-    assert checks.check_database_secrets(databases=["default"]) == []
+    assert check_database_secrets(databases=["default"]) == []
 
 
 def test_w005_names_a_file_that_cannot_be_read_never_its_content(
@@ -49,7 +50,7 @@ def test_w005_names_a_file_that_cannot_be_read_never_its_content(
 ) -> None:
     (tmp_path / "outside").write_text("hvs.must-never-be-shown")
     monkeypatch.setenv("VAULT_TOKEN_X_FILE", str(tmp_path / "outside"))
-    found = checks.check_database_secrets(databases=["default"])
+    found = check_database_secrets(databases=["default"])
     assert found == w005(
         f": variable VAULT_TOKEN_X: file {tmp_path}/outside (VAULT_TOKEN_X_FILE) is outside SECRET_DIRS; "
         "it is never read"

@@ -15,7 +15,7 @@ from django.db import connection
 
 from tenant_registry.models import Tenant
 
-from .admin_urls import change
+from .admin.pages import change
 from .secret_mounts import KubeMount
 from .test_secret_files import CONFIG, api_key
 

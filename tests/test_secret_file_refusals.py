@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tenant_registry import effective
+from tenant_registry.admin import preview as effective
 from tenant_registry.exceptions import InterpolationError
 from tenant_registry.models import Tenant
 

@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from tenant_registry.models import Tenant
 
-from .admin_urls import change, form_data
+from .admin.pages import change, form_data
 
 SMUGGLED = "sk-SMUGGLED-0123456789"
 

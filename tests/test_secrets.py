@@ -1,7 +1,8 @@
 import pytest
 
 from tenant_registry import cache
-from tenant_registry.documents import secret_keys, secrets
+from tenant_registry.documents import secret_keys
+from tenant_registry.documents import secret_values as secrets
 from tenant_registry.ids import env_prefix
 from tenant_registry.models import Tenant
 

@@ -11,8 +11,9 @@ import psycopg
 import pytest
 from django.db import connection
 
-from tenant_registry import cache, entry
+from tenant_registry import cache
 from tenant_registry.models import Tenant
+from tenant_registry.reading import stored_entry as entry
 
 from .helpers import (
     TENANT_TABLE,

@@ -8,9 +8,9 @@ import json
 
 import pytest
 
+from tenant_registry.config_files import importer
 from tenant_registry.exceptions import InvalidConfig
 from tenant_registry.models import Tenant
-from tenant_registry.yaml import importer
 
 LITERAL = "sk-LITERAL-7f3a9c"
 

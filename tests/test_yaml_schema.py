@@ -22,8 +22,9 @@ from django.db import connection
 from tenant_registry.exceptions import ConfigFileError
 from tenant_registry.models import Tenant
 
+from .helpers import REPO
+
 pytestmark = [pytest.mark.django_db]
-REPO = Path(__file__).resolve().parents[1]
 TOO_LARGE = "too large once aliases are expanded (over {} characters: 8 x MAX_YAML_BYTES)"
 
 TYPED = """\
@@ -279,7 +280,7 @@ def test_alias_attack_files_are_refused_fast_in_little_memory(
     db = connection.settings_dict
     env = {**os.environ, "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"}
     child = subprocess.run(
-        [sys.executable, "-m", "tests.rss_child", str(path), str(max_bytes)],
+        [sys.executable, "-m", "tests.harness.rss_child", str(path), str(max_bytes)],
         cwd=REPO,
         env=env,
         capture_output=True,

@@ -6,12 +6,11 @@ What the rest of the package uses is named here; see docs/design.md for how the 
 
 from __future__ import annotations
 
-import os
-
 from .coalesce import LOCK_TTL_MS, SingleFlight, fill_is_safe, new_owner, wait_for_fill
 from .commit import invalidate_on_commit, written_in_transaction
+from .fills import FillWriter
 from .guard import Guard
-from .listeners import Listened, subscribe_in_child
+from .listeners import Listened
 from .local.channel import LEASE
 from .local.tier import LocalCache
 from .state import state
@@ -25,6 +24,7 @@ from .tiers import (
     get,
     guard,
     info,
+    install,
     invalidate,
     invalidate_all,
     peek,
@@ -36,6 +36,7 @@ from .tiers import (
 __all__ = [
     "LEASE",
     "LOCK_TTL_MS",
+    "FillWriter",
     "Guard",
     "LocalCache",
     "SingleFlight",
@@ -45,10 +46,12 @@ __all__ = [
     "fill",
     "fill_is_safe",
     "fill_later",
+    "fill_writer",
     "flush_pending",
     "get",
     "guard",
     "info",
+    "install",
     "invalidate",
     "invalidate_all",
     "invalidate_on_commit",
@@ -89,6 +92,11 @@ def store() -> Store | None:
     return state.store()
 
 
+def fill_writer() -> FillWriter:
+    """This process's fill writer: the thread that writes the fills its misses queue."""
+    return state.fills
+
+
 def settle(tenant_id: str | None = None) -> None:
     """Wait until this process's queued fills (of ``tenant_id``, or all) are written."""
     state.fills.settle(tenant_id)
@@ -100,4 +108,3 @@ def reset() -> None:
 
 
 Listened.subscribe = staticmethod(listen)
-os.register_at_fork(after_in_child=subscribe_in_child)  # after state's own hook, which drops the parent's

@@ -11,7 +11,6 @@ left out. A receiver that raises is logged, and the next one still runs.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -144,4 +143,3 @@ class Dispatcher:
 
 
 dispatcher = Dispatcher()
-os.register_at_fork(after_in_child=dispatcher.after_fork)

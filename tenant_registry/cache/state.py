@@ -8,15 +8,12 @@ survive the fork. Tests call it too; nothing else needs to know what is inside.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 
 from .. import conf
 from .breaker import Breaker
@@ -26,11 +23,11 @@ from .listeners import dispatcher
 from .local import channel
 from .local.tier import LocalCache
 from .outage import Outage
-from .owed import Owed
+from .pending import Owed
 from .stores.base import Store
 from .stores.client import misconfiguration, primary_client
-from .stores.django import DjangoStore
-from .stores.redis import RedisStore
+from .stores.django_cache_store import DjangoStore
+from .stores.redis_store import RedisStore
 
 REDIS_BACKENDS = ("django_redis.cache.RedisCache", "django.core.cache.backends.redis.RedisCache")
 DUMMY_BACKEND = "django.core.cache.backends.dummy.DummyCache"
@@ -46,7 +43,7 @@ def backend_name(path: str) -> str:
 
 
 def cache_options() -> dict[str, Any] | None:
-    options: dict[str, Any] | None = settings.CACHES.get(conf.get("CACHE_ALIAS"))
+    options: dict[str, Any] | None = settings.CACHES.get(conf.get_settings().CACHE_ALIAS)
     return options
 
 
@@ -54,14 +51,14 @@ def build_store() -> Store | None:
     options = cache_options()
     if options is None or options["BACKEND"] == DUMMY_BACKEND:
         return None
-    django_cache = caches[conf.get("CACHE_ALIAS")]
-    prefix = conf.get("KEY_PREFIX")
+    django_cache = caches[conf.get_settings().CACHE_ALIAS]
+    prefix = conf.get_settings().KEY_PREFIX
     namespace = f"{django_cache.key_prefix}:{prefix}" if django_cache.key_prefix else prefix
     if options["BACKEND"] not in REDIS_BACKENDS:
         return DjangoStore(django_cache, namespace, backend_name(options["BACKEND"]))
-    timeout = conf.get("SOCKET_TIMEOUT")
-    alias, backend = conf.get("CACHE_ALIAS"), options["BACKEND"]
-    client = primary_client(alias, backend, connect_timeout=conf.get("SOCKET_CONNECT_TIMEOUT"), timeout=timeout)
+    timeout = conf.get_settings().SOCKET_TIMEOUT
+    alias, backend = conf.get_settings().CACHE_ALIAS, options["BACKEND"]
+    client = primary_client(alias, backend, connect_timeout=conf.get_settings().SOCKET_CONNECT_TIMEOUT, timeout=timeout)
     return RedisStore(client, namespace, channel.encode, timeout=timeout)
 
 
@@ -69,7 +66,7 @@ class State:
     def __init__(self) -> None:
         self.clock = Clock()
         self.outage = Outage()
-        self.breaker = Breaker(lambda: float(conf.get("CACHE_COOLDOWN")), self._opened, self.outage.ended)
+        self.breaker = Breaker(lambda: float(conf.get_settings().CACHE_COOLDOWN), self._opened, self.outage.ended)
         self.fills = FillWriter()
         self.owed = Owed()
         self.on_reachable: Callable[[], None] = lambda: None  # set by the tiers: replay, close the breaker
@@ -91,8 +88,8 @@ class State:
         with self._lock:
             if not self._built:
                 self._store = build_store()
-                if isinstance(self._store, RedisStore) and conf.get("L1_ENABLED"):
-                    self._tier = LocalCache(int(conf.get("L1_MAX_ENTRIES")), self.clock)
+                if isinstance(self._store, RedisStore) and conf.get_settings().L1_ENABLED:
+                    self._tier = LocalCache(int(conf.get_settings().L1_MAX_ENTRIES), self.clock)
                     self._subscriber = channel.Subscriber(
                         self._store, self._tier, self._channel_up, self._channel_down, on_message=_heard
                     )
@@ -101,11 +98,11 @@ class State:
             return self._store, self._tier
 
     def _opened(self, exc: BaseException, cooldown: float) -> None:
-        wrong = misconfiguration(exc, conf.get("CACHE_ALIAS"), self._client())
+        wrong = misconfiguration(exc, conf.get_settings().CACHE_ALIAS, self._client())
         self.outage.began(f"{type(exc).__name__}: {exc}", f"skipping it for {cooldown:.1f}s", wrong)
 
     def _channel_down(self, exc: BaseException) -> None:
-        wrong = misconfiguration(exc, conf.get("CACHE_ALIAS"), self._client())
+        wrong = misconfiguration(exc, conf.get_settings().CACHE_ALIAS, self._client())
         self.outage.began(f"invalidation channel lost: {exc}", "bypassing the local tier", wrong)
 
     def _client(self) -> object:
@@ -140,6 +137,7 @@ class State:
         self._built, self._store, self._tier, self._subscriber = False, None, None, None
         self._was_up = False
         self.owed = Owed()
+        dispatcher.after_fork()
 
 
 def _heard(message: channel.Message) -> None:
@@ -147,12 +145,3 @@ def _heard(message: channel.Message) -> None:
 
 
 state = State()
-
-
-@receiver(setting_changed)
-def _settings_changed(*, setting: str, **kwargs: Any) -> None:
-    if setting in ("CACHES", conf.SETTING_NAME):
-        state.reset()
-
-
-os.register_at_fork(after_in_child=state.after_fork)

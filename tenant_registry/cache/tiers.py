@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import os
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
@@ -13,7 +14,7 @@ from .. import conf, observer
 from .breaker import Pass
 from .changes import Changes
 from .guard import Guard
-from .listeners import dispatcher
+from .listeners import dispatcher, subscribe_in_child
 from .local.channel import LEASE
 from .state import backend_name, cache_options, state
 from .stores.base import Claim, SlotMoving, Store
@@ -183,7 +184,7 @@ def info(known_ids: Iterable[str]) -> dict[str, Any]:
         "backend": backend_name(options["BACKEND"]) if options else "none",
         "available": available,
         "reason": None if available else _reason(store),
-        "ttl_seconds": conf.get("CACHE_TTL"),
+        "ttl_seconds": conf.get_settings().CACHE_TTL,
         "cached_tenants": None if count == -1 else count,
     }
 
@@ -215,7 +216,7 @@ def flush_pending() -> None:
             what.removeprefix(" and of "),
             type(exc).__name__,
             exc,
-            conf.get("CACHE_TTL"),
+            conf.get_settings().CACHE_TTL,
         )
 
 
@@ -225,6 +226,13 @@ def finish_fills() -> None:
     state.fills.settle()
 
 
-state.on_reachable = recover
-atexit.register(flush_pending)
-atexit.register(finish_fills)  # runs first
+def install() -> None:
+    """The process's hooks, from ``AppConfig.ready()``: replay owed invalidations once the cache
+    answers again, drop the parent's threads in a forked child, and send what is owed at exit."""
+    if state.on_reachable is recover:
+        return
+    state.on_reachable = recover
+    os.register_at_fork(after_in_child=state.after_fork)
+    os.register_at_fork(after_in_child=subscribe_in_child)  # after state's, which dropped the parent's threads
+    atexit.register(flush_pending)
+    atexit.register(finish_fills)  # runs first

@@ -10,14 +10,14 @@ from typing import Any
 
 from .. import conf
 from ..exceptions import InvalidConfig
-from .secrets import dotted
+from .secret_values import dotted
 
 # A whole string literal (escapes included; an unterminated one runs to the end of its line), or a bracket.
 _TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"?|[\[\]{}]')
 
 
 def limit() -> int:
-    return int(conf.get("MAX_YAML_DEPTH"))
+    return int(conf.get_settings().MAX_YAML_DEPTH)
 
 
 def check_text(text: str) -> None:

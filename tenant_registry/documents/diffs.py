@@ -10,7 +10,7 @@ import orjson
 
 from .interpolation import reference_name
 from .secret_keys import is_secret_key
-from .secrets import KeyPath, dotted
+from .secret_values import KeyPath, dotted
 
 REDACTED = "[redacted]"
 ABSENT_TEXT = "(absent)"

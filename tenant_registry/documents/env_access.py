@@ -24,7 +24,7 @@ from ..ids import env_prefix
 from . import MEMO_CHARS
 from .environ import Lookup, Reads, environ
 from .interpolation import expression_paths, interpolate_string, parse, variables
-from .secrets import KeyPath, dotted
+from .secret_values import KeyPath, dotted
 
 # Given candidate prefixes (``A_``, ``A_B_``, ...), the tenants that own them: prefix -> id.
 PrefixOwners = Callable[[Collection[str]], Mapping[str, str]]
@@ -55,8 +55,8 @@ def allowed(tenant_id: str, name: str) -> bool:
     if found is None:
         found = (
             name.startswith(_prefix(tenant_id))
-            or name in settings["SECRET_ENV"].values()
-            or _rules(settings["ENV_ALLOW"]).allowed(name)
+            or name in settings.SECRET_ENV.values()
+            or _rules(settings.ENV_ALLOW).allowed(name)
         )
         if len(name) <= MEMO_CHARS:
             if len(answers) >= MEMO:
@@ -70,7 +70,7 @@ _answers: tuple[object, dict[tuple[str, str], bool]] = (None, {})
 
 
 def is_public(name: str) -> bool:
-    return _rules(conf.get("ENV_ALLOW")).public(name)
+    return _rules(conf.get_settings().ENV_ALLOW).public(name)
 
 
 def candidate_prefixes(name: str) -> list[str]:
@@ -94,7 +94,7 @@ def taken_over(tenant_id: str, config: Any, *, covering: bool) -> list[str]:
     variables: any under its prefix when ``config``'s tenant has a prefix covering it, else (a
     tenant with a longer prefix) its SECRET_ENV ones."""
     own = _prefix(tenant_id)
-    secret_env = {own + variable for variable in conf.get("SECRET_ENV").values()}
+    secret_env = {own + variable for variable in conf.get_settings().SECRET_ENV.values()}
     found: list[str] = []
     for path, value in _expressions(config):
         try:
@@ -153,18 +153,18 @@ def _value_problems(tenant_id: str, value: str, owners: PrefixOwners) -> Iterato
 
 
 def _refusal(tenant_id: str, name: str, owners: PrefixOwners) -> str | None:
-    if name in conf.get("SECRET_ENV").values():
+    if name in conf.get_settings().SECRET_ENV.values():
         return None
     own = _prefix(tenant_id)
     mine = name.startswith(own)
-    if not (mine or _rules(conf.get("ENV_ALLOW")).allowed(name)):
+    if not (mine or _rules(conf.get_settings().ENV_ALLOW).allowed(name)):
         return (
             f"is not an allowed variable for tenant {tenant_id} "
             f"(use {own}*, a SECRET_ENV variable, or list it in TENANT_REGISTRY['ENV_ALLOW'])"
         )
     # A tenant's own prefix covers its variables, not those of a tenant with a longer prefix inside it,
     # nor the SECRET_ENV variables of a tenant with a shorter one (ACME_ + OPENAI_API_KEY).
-    secret_env = conf.get("SECRET_ENV").values()
+    secret_env = conf.get_settings().SECRET_ENV.values()
     for prefix, owner in owners(candidate_prefixes(name)).items():
         if owner != tenant_id and (len(prefix) > len(own) or not mine or name[len(prefix) :] in secret_env):
             return f"belongs to tenant {owner} (another tenant's variables are never readable)"

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .secrets import dotted
+from .secret_values import dotted
 
 # A whole string literal (escapes included), or a character of JSON's structure; numbers and literals are skipped.
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]')

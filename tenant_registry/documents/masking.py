@@ -7,11 +7,12 @@ from typing import Any
 
 from .. import conf
 from ..exceptions import InterpolationError
+from ..kinds import Source
 from . import env_access
 from .environ import environ
 from .interpolation import interpolate_string, reference_name
 from .secret_keys import is_secret_key
-from .secrets import KeyPath, walk
+from .secret_values import KeyPath, walk
 
 SHOWN_FROM = 16  # shorter values show only "set": a prefix and suffix would reveal too much of them
 
@@ -33,7 +34,7 @@ def mask_secrets(config: dict[str, Any], from_env: Mapping[KeyPath, bool] | Iter
 
     A ``${VAR}`` reference is not a secret (it names where the value comes from) and is kept.
     """
-    env_paths: set[KeyPath] = {tuple(path.split(".")) for path in conf.get("SECRET_ENV")}
+    env_paths: set[KeyPath] = {tuple(path.split(".")) for path in conf.get_settings().SECRET_ENV}
     env_paths.update(from_env)
     short = {path for path, hidden in from_env.items() if hidden} if isinstance(from_env, Mapping) else set()
     masked: dict[str, Any] = _mask(config, (), False, env_paths, short)
@@ -45,7 +46,7 @@ def env_value_paths(tenant_id: str, stored: dict[str, Any], source: str) -> dict
     interpolation) is resolved, except text from variables that ENV_ALLOW marks public; each with
     whether a value shorter than SHOWN_FROM went in. Such a value shows only as "set": literal text
     or a long variable around it would otherwise make the whole long enough to show its ends."""
-    env: Mapping[str, str] = env_access.TenantEnviron(tenant_id) if source == "database" else environ
+    env: Mapping[str, str] = env_access.TenantEnviron(tenant_id) if source == Source.DATABASE else environ
     found: dict[KeyPath, bool] = {}
     for path, value, _ in walk(stored):
         if not isinstance(value, str) or "$" not in value:

@@ -16,7 +16,7 @@ import orjson
 
 from .interpolation import Path
 from .secret_keys import Rule, rule, visible
-from .secrets import is_literal
+from .secret_values import is_literal
 
 COUNT_BYTES = 8192  # below this, serialising the largest section costs less than counting the whole text
 

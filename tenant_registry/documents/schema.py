@@ -8,8 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 from jsonschema import SchemaError, ValidationError
 from jsonschema.protocols import Validator
 from jsonschema.validators import validator_for
@@ -17,13 +15,13 @@ from jsonschema.validators import validator_for
 from .. import conf
 from ..exceptions import InvalidConfig, SchemaFileError
 from . import json_text
-from .secrets import dotted
+from .secret_values import dotted
 
 MAX_REPORTED = 5
 
 
 def schema_path() -> Path | None:
-    return conf.get("SCHEMA")  # type: ignore[no-any-return]
+    return conf.get_settings().SCHEMA
 
 
 def get_validator() -> Validator | None:
@@ -81,7 +79,6 @@ def validate(tenant_id: str, config: dict[str, Any]) -> None:
         raise InvalidConfig(f"tenant {tenant_id}: {'; '.join(problems[:MAX_REPORTED])}{more}")
 
 
-@receiver(setting_changed)
-def _clear_on_change(*, setting: str, **kwargs: Any) -> None:
-    if setting == conf.SETTING_NAME:
-        _load.cache_clear()
+def forget() -> None:
+    """Read the schema file again at the next write (settings changed)."""
+    _load.cache_clear()

@@ -37,7 +37,7 @@ def roots() -> tuple[tuple[str, str], ...]:
     global _roots
     settings = conf.get_settings()
     if _roots[0] is not settings:
-        _roots = (settings, tuple((str(d), os.path.realpath(d)) for d in usable(settings["SECRET_DIRS"])))
+        _roots = (settings, tuple((str(d), os.path.realpath(d)) for d in usable(settings.SECRET_DIRS)))
     return _roots[1]
 
 

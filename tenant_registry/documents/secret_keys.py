@@ -40,12 +40,12 @@ def words(key: str) -> tuple[str, ...]:
 
 
 def is_secret_key(key: object) -> bool:
-    return isinstance(key, str) and _is_secret(key, conf.get("SECRET_KEYS"))
+    return isinstance(key, str) and _is_secret(key, conf.get_settings().SECRET_KEYS)
 
 
 def secret_test() -> Callable[[str], bool]:
     """:func:`is_secret_key` for string keys, bound to the current SECRET_KEYS."""
-    secret_keys = conf.get("SECRET_KEYS")
+    secret_keys = conf.get_settings().SECRET_KEYS
     return lambda key: _is_secret(key, secret_keys)
 
 
@@ -120,7 +120,7 @@ _rule: Rule | None = None
 def rule() -> Rule:
     """The :class:`Rule` of the current SECRET_KEYS."""
     global _rule
-    secret_keys = conf.get("SECRET_KEYS")
+    secret_keys = conf.get_settings().SECRET_KEYS
     current = _rule
     if current is None or current.secret_keys is not secret_keys:
         current = _rule = Rule(secret_keys)

@@ -13,8 +13,9 @@ from typing import Any
 
 from django.db.models import Model
 
-from .. import conf, read
+from .. import conf
 from ..observer import Observer
+from ..reading import lookup as read
 
 Lookup = Callable[[type[Model], str], "dict[str, Any] | None"]
 LocalLookup = Callable[[type[Model], str], "tuple[dict[str, Any] | None] | None"]
@@ -83,7 +84,7 @@ def readers(observed: Observed) -> tuple[Lookup, LocalLookup]:
         observed.took_shared()  # forget a flag a failed lookup of this thread left
         with observed.span("tenant_registry.miss", tenant_id):
             answer = read.get_config(model, tenant_id)
-        if tenant_id in conf.get("YAML_ONLY_TENANTS"):
+        if tenant_id in conf.get_settings().YAML_ONLY_TENANTS:
             tier = "file"
         else:
             tier = "shared" if observed.took_shared() else "source"

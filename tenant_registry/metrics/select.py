@@ -12,12 +12,11 @@ import threading
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 from django.utils.module_loading import import_string
 
-from .. import conf, observer, read
+from .. import conf, observer
 from ..observer import Observer
+from ..reading import lookup as read
 from .observed import Observed, readers
 
 logger = logging.getLogger("tenant_registry")
@@ -63,7 +62,7 @@ def install() -> Observer:
     """Build the observer the settings name and put it (and the observed read path) in place."""
     with _lock:
         _close(observer.current)
-        chosen = [backend_class(name)() for name in names(conf.get("METRICS"))]
+        chosen = [backend_class(name)() for name in names(conf.get_settings().METRICS)]
         if not chosen:
             observer.use(observer.NOTHING)
             read.lookup, read.lookup_local = read.get_config, read.from_local
@@ -93,10 +92,3 @@ def flush() -> None:
 def _close(current: Observer) -> None:
     for backend in getattr(current, "backends", ()):
         getattr(backend, "close", lambda: None)()
-
-
-@receiver(setting_changed)
-def _settings_changed(*, setting: str, **kwargs: Any) -> None:
-    if setting == conf.SETTING_NAME:
-        conf.get_settings.cache_clear()  # this receiver may run before conf's own
-        install_or_off()

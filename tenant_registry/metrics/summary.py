@@ -50,7 +50,7 @@ def _backends() -> list[str]:
     from .. import conf
 
     try:
-        return select.names(conf.get("METRICS"))
+        return select.names(conf.get_settings().METRICS)
     except Exception:  # noqa: BLE001 - E011 reports it; the admin shows metrics as off
         return []
 

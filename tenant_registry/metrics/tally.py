@@ -8,7 +8,6 @@ more than an in-process hit itself. A tally whose thread has ended is flushed on
 
 from __future__ import annotations
 
-import os
 import threading
 import weakref
 from bisect import bisect_left
@@ -123,9 +122,6 @@ def tallies(sink: Sink) -> Tallies:
     return made
 
 
-def _after_fork() -> None:
+def after_fork() -> None:
     for each in list(_all):
         each.after_fork()
-
-
-os.register_at_fork(after_in_child=_after_fork)

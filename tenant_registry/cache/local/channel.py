@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 
 from ..changes import NOTE, Change, Changes, note_items, parse_note
 from ..stores import connection
-from ..stores.redis import RedisStore
+from ..stores.redis_store import RedisStore
 from .tier import LocalCache
 
 ALL = "*"

@@ -7,10 +7,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 
 from tenant_registry import conf
+from tenant_registry.config_files import exporter, tenant_files
 from tenant_registry.exceptions import TenantRegistryError
 from tenant_registry.ids import validate_id
 from tenant_registry.models import Tenant
-from tenant_registry.yaml import exporter, tenant_files
 
 
 class Command(BaseCommand):
@@ -78,7 +78,7 @@ class Command(BaseCommand):
 def _not_exported(missing: list[str]) -> str:
     """Why ids without a database row cannot be exported: each is YAML-only, served from its file in
     CONFIG_DIR, or no tenant at all."""
-    yaml_only = conf.get("YAML_ONLY_TENANTS")
+    yaml_only = conf.get_settings().YAML_ONLY_TENANTS
     files = set(tenant_files.yaml_tenant_ids())
     folder = tenant_files.config_dir()
     groups = (

@@ -7,9 +7,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 
+from tenant_registry.config_files import importer
+from tenant_registry.config_files.plan import Plan
 from tenant_registry.exceptions import TenantRegistryError
-from tenant_registry.yaml import importer
-from tenant_registry.yaml.plan import Plan
 
 PROGRESS_FROM = 200  # files; shorter imports finish before a progress line would help
 PROGRESS_EVERY = 100

@@ -6,13 +6,15 @@ import orjson
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 
-from tenant_registry import cache, conf, effective
+from tenant_registry import cache, conf
+from tenant_registry.admin import preview as effective
+from tenant_registry.admin.preview import stored_config
+from tenant_registry.config_files import exporter, tenant_files
 from tenant_registry.documents.masking import mask_secrets
-from tenant_registry.effective import stored_config
 from tenant_registry.exceptions import TenantRegistryError
 from tenant_registry.ids import validate_id
+from tenant_registry.kinds import Source, Status
 from tenant_registry.models import Tenant
-from tenant_registry.yaml import exporter, tenant_files
 
 
 class Command(BaseCommand):
@@ -48,7 +50,7 @@ class Command(BaseCommand):
             self.stdout.write(orjson.dumps(masked, option=orjson.OPT_INDENT_2).decode())
 
     def _resolved(self, tenant_id: str) -> dict[str, Any] | None:
-        yaml_only = tenant_id in conf.get("YAML_ONLY_TENANTS")
+        yaml_only = tenant_id in conf.get_settings().YAML_ONLY_TENANTS
         cached = not yaml_only and cache.contains(tenant_id) is True
         config = Tenant.objects.get_config(tenant_id)
         if config is not None:
@@ -57,11 +59,16 @@ class Command(BaseCommand):
 
     def _raw(self, tenant_id: str) -> dict[str, Any] | None:
         row = None
-        if tenant_id not in conf.get("YAML_ONLY_TENANTS"):
+        if tenant_id not in conf.get_settings().YAML_ONLY_TENANTS:
             row = Tenant.objects.filter(pk=tenant_id).values("config_source", "status", "config", "version").first()
         if row is not None and row["config_source"] == Tenant.Source.DATABASE:
             config = row["config"] if isinstance(row["config"], dict) else {}
-            meta = {"source": "database", "status": row["status"], "version": row["version"], "read_from": "database"}
+            meta = {
+                "source": Source.DATABASE.value,
+                "status": row["status"],
+                "version": row["version"],
+                "read_from": "database",
+            }
             return {**config, "_meta": {"tenant_id": tenant_id, **meta}}
         path = tenant_files.tenant_file(tenant_id)
         if path is None:
@@ -69,6 +76,12 @@ class Command(BaseCommand):
                 missing = f"{tenant_files.config_dir()}/{tenant_id}.yaml"
                 raise CommandError(f"tenant {tenant_id}: config_source is yaml but {missing} does not exist")
             return None
-        status = row["status"] if row is not None else "active"
-        meta = {"tenant_id": tenant_id, "source": "yaml", "status": status, "read_from": "yaml", "file": str(path)}
+        status = row["status"] if row is not None else Status.ACTIVE.value
+        meta = {
+            "tenant_id": tenant_id,
+            "source": Source.YAML.value,
+            "status": status,
+            "read_from": "yaml",
+            "file": str(path),
+        }
         return {**tenant_files.load_file(path), "_meta": meta}
