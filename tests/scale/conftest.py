@@ -149,10 +149,11 @@ def app_server(request: pytest.FixtureRequest, transactional_db: None, settings:
 @pytest.fixture
 def observed_server(transactional_db: None, settings: Any) -> Iterator[Callable[..., AppServer]]:
     """Starts gunicorn (2 workers) serving tests/scale/observed on this test's database and key prefix:
-    ``observed_server(TR_SETTINGS=..., PROMETHEUS_MULTIPROC_DIR=...)`` (env on top of ``registry_env``)."""
+    ``observed_server(kind="gunicorn-preload", TR_SETTINGS=..., PROMETHEUS_MULTIPROC_DIR=...)`` (env on top of
+    ``registry_env``)."""
     group = Group("observed")
     base = {**registry_env(settings), "DJANGO_SETTINGS_MODULE": "tests.scale.observed.settings"}
     try:
-        yield lambda **env: start_app(group, "gunicorn", {**base, **env})
+        yield lambda kind="gunicorn", **env: start_app(group, kind, {**base, **env})
     finally:
         group.close()

@@ -48,8 +48,11 @@ def saved(server: AppServer, tenant_id: str, value: int) -> Answer:
     return answer
 
 
-def test_a_save_in_one_worker_is_heard_in_the_other_within_the_lease(observed_server: Any, settings: Any) -> None:
-    server = subscribed(observed_server(), settings)
+@pytest.mark.parametrize("kind", ["gunicorn", "gunicorn-preload"])
+def test_a_save_in_one_worker_is_heard_in_the_other_within_the_lease(
+    observed_server: Any, settings: Any, kind: str
+) -> None:
+    server = subscribed(observed_server(kind), settings)
     first = saved(server, "tn_heard", 1)
     record = heard_by_other(server, first.pid, "tn_heard", first.body["version"])
     assert record["sections"] == ["client", "email"]  # created: every section is new
