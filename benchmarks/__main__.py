@@ -25,7 +25,7 @@ def main() -> int:
     import django
 
     django.setup()
-    from . import bulk, data, metrics, reads, saves, secret_files, stampede
+    from . import bulk, data, metrics, reads, saves, secret_files, stampede, stored_secrets
     from .report import Table
 
     quick = os.environ.get("BENCH_QUICK") == "1"
@@ -45,6 +45,7 @@ def main() -> int:
             table.rows += reads.redis_hits(size, hot, n)
             if size == "3 KB":
                 table.rows += secret_files.hits(size, data.tenant_id(9_998), data.tenant_id(9_997), n)
+                table.rows += stored_secrets.hits(size, data.tenant_id(9_996), data.tenant_id(9_995), n)
             cold = (
                 [data.tenant_id(i) for i in range(4_000)]
                 if size == "3 KB"

@@ -67,7 +67,7 @@ def populate() -> None:
     plain: QuerySet[Tenant] = QuerySet(Tenant)  # no invalidation: nothing is cached yet
     with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute(f"TRUNCATE {Tenant._meta.db_table}")
+            cursor.execute(f"TRUNCATE {Tenant._meta.db_table} CASCADE")  # its stored secrets too
         rows = [
             Tenant(id=tenant_id(i), name=MARK, config=make_config(tenant_id(i), SIZES["3 KB"])) for i in range(TENANTS)
         ]

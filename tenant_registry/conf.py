@@ -37,6 +37,9 @@ DEFAULTS: dict[str, Any] = {
     "MAX_YAML_DEPTH": 32,
     "ENV_ALLOW": (),  # variables database configs may read besides their own and SECRET_ENV's
     "SECRET_DIRS": (),  # directories of files named like variables (Docker, Kubernetes); enables <VAR>_FILE
+    "SECRET_STORE": None,  # "database": tenants' own secrets kept encrypted in PostgreSQL (docs/secrets.md)
+    "SECRET_KEYS_FERNET": (),  # the store's Fernet keys: the first encrypts, every one decrypts
+    "SECRET_KEYS_FERNET_FILE": None,  # or a file of them, one a line
     "SCHEMA": None,  # path to a JSON Schema file every write is validated against
     "L1_ENABLED": True,
     "L1_MAX_ENTRIES": 10_000,
@@ -64,6 +67,9 @@ class RegistrySettings:
     MAX_YAML_DEPTH: int
     ENV_ALLOW: Collection[str] | Mapping[str, str]
     SECRET_DIRS: tuple[str | Path, ...]
+    SECRET_STORE: object  # None or "database" (E013 names anything else)
+    SECRET_KEYS_FERNET: object  # a list of Fernet keys (E014 names anything else)
+    SECRET_KEYS_FERNET_FILE: str | Path | None
     SCHEMA: Path | None
     L1_ENABLED: bool
     L1_MAX_ENTRIES: int

@@ -41,3 +41,11 @@ class SchemaFileError(TenantRegistryError):
 
 class SecretFileError(InterpolationError):
     """A variable's file (``<VAR>_FILE`` or SECRET_DIRS) that is missing, unreadable or outside SECRET_DIRS."""
+
+
+class StoredSecretError(TenantRegistryError):
+    """A stored secret (SECRET_STORE) that cannot be used: not decryptable, or sealed for another tenant or path."""
+
+
+class SecretKeysError(StoredSecretError):
+    """The encrypted store's keys (SECRET_KEYS_FERNET, SECRET_KEYS_FERNET_FILE) are missing or unusable."""

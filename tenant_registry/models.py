@@ -16,6 +16,9 @@ from .fields import OrderedJSONField
 from .ids import ID_HELP, ID_RE, env_prefix_sql
 from .managers import TenantManager
 from .revisions import TenantHistory
+from .secret_store.model import StoredSecret
+
+__all__ = ["StoredSecret", "Tenant"]
 
 
 class Tenant(models.Model):

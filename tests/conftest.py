@@ -212,6 +212,33 @@ def kube_mount(tmp_path: Path, registry_config: Callable[..., None]) -> Callable
     return mount
 
 
+@pytest.fixture
+def fernet_keys() -> list[str]:
+    """Three fresh Fernet keys."""
+    from cryptography.fernet import Fernet
+
+    return [Fernet.generate_key().decode() for _ in range(3)]
+
+
+@pytest.fixture
+def secret_store(registry_config: Callable[..., None], fernet_keys: list[str]) -> Callable[..., None]:
+    """The encrypted store on with the first of ``fernet_keys``; ``secret_store(keys)`` sets other keys."""
+
+    def use(keys: list[str]) -> None:
+        registry_config(SECRET_STORE="database", SECRET_KEYS_FERNET=keys)
+
+    use(fernet_keys[:1])
+    return use
+
+
+@pytest.fixture
+def store_reader(transactional_db: None, key_prefix: str, config_dir: Path, fernet_keys: list[str]) -> Iterator[Reader]:
+    """:func:`reader_process` with the encrypted store on, under the first of ``fernet_keys``."""
+    reader = Reader(peer_env(os.environ["REDIS_URL"], key_prefix, config_dir, TR_PEER_SECRET_KEYS=fernet_keys[0]))
+    yield reader
+    reader.close()
+
+
 class Heard:
     """What a receiver of tenant_config_changed / tenant_registry_resync was sent, in order."""
 

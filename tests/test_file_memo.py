@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tenant_registry.checks.files import check_yaml_files
-from tenant_registry.config_files import tenant_files
+from tenant_registry.config_files import loader, tenant_files
 from tenant_registry.exceptions import ConfigFileError
 
 
@@ -18,7 +18,7 @@ from tenant_registry.exceptions import ConfigFileError
 def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The files the YAML parser was given, in order."""
     seen: list[str] = []
-    real: Callable[..., Any] = tenant_files.parse
+    real: Callable[..., Any] = loader.parse
 
     def spy(text: str, where: str, **limits: Any) -> Any:
         seen.append(Path(where).name)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db import router
@@ -18,6 +18,7 @@ from ..ids import env_prefix
 from ..kinds import Source
 from ..reading import lookup as read
 from ..reading import stored_entry as entry
+from ..secret_store.writes import stored_paths
 
 LABELS = {"tenant": "tenant variable", "global": "global variable", "missing": "missing"}
 
@@ -43,17 +44,29 @@ def effective(model: type[Model], tenant_id: str) -> Effective:
     if resolved is None:
         return Effective(tenant_id, None)
     stored = stored_config(model, tenant_id)
-    from_env = _from_env(tenant_id, resolved, stored)
-    return Effective(tenant_id, mask_secrets(resolved, from_env), sources(tenant_id, stored, resolved, from_env))
+    kept = stored_paths(tenant_id)
+    from_env = _from_env(tenant_id, resolved, stored, kept)
+    found = [_stored(source, kept) for source in sources(tenant_id, stored, resolved, from_env)]
+    return Effective(tenant_id, mask_secrets(resolved, from_env), found)
+
+
+def _stored(source: SecretSource, kept: list[str]) -> SecretSource:
+    """A stored secret fills its path after a reference, before SECRET_ENV (entry.resolve)."""
+    if source.path in kept and source.origin != "referenced variable":
+        return replace(source, origin="stored secret", variable="")
+    return source
 
 
 def masked(tenant_id: str, resolved: dict[str, Any], stored: dict[str, Any]) -> dict[str, Any]:
     """``resolved`` as operators see it: secrets and every value taken from the environment masked."""
-    return mask_secrets(resolved, _from_env(tenant_id, resolved, stored))
+    return mask_secrets(resolved, _from_env(tenant_id, resolved, stored, stored_paths(tenant_id)))
 
 
-def _from_env(tenant_id: str, resolved: dict[str, Any], stored: dict[str, Any]) -> dict[KeyPath, bool]:
-    return env_value_paths(tenant_id, stored, resolved.get("_meta", {}).get("source", Source.DATABASE))
+def _from_env(tenant_id: str, resolved: dict[str, Any], stored: dict[str, Any], kept: list[str]) -> dict[KeyPath, bool]:
+    """:func:`env_value_paths`, and the paths of stored secrets: shown only as "set"."""
+    found = env_value_paths(tenant_id, stored, resolved.get("_meta", {}).get("source", Source.DATABASE))
+    found.update({tuple(path.split(".")): True for path in kept})
+    return found
 
 
 def stored_config(model: type[Model], tenant_id: str) -> dict[str, Any]:

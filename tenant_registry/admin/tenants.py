@@ -21,6 +21,7 @@ from ..documents import schema
 from ..exceptions import TenantRegistryError
 from ..metrics import summary
 from ..models import Tenant
+from ..secret_store.admin import secrets_link, stored_secrets_view
 from . import files as admin_files
 from . import history as admin_history
 from .display import cache_label, effective_html, file_badge, file_state
@@ -125,6 +126,7 @@ class TenantAdmin(_ModelAdmin):
         def view() -> HttpResponse:
             validator = schema.get_validator()
             context = {**(extra_context or {}), "tr_schema": validator.schema if validator is not None else None}
+            context["tr_secrets_url"] = secrets_link(self, request, object_id)
             with revisions.acting(request.user, "admin"):
                 return super(TenantAdmin, self).changeform_view(request, object_id, form_url, context)
 
@@ -183,6 +185,8 @@ class TenantAdmin(_ModelAdmin):
         restore = self.admin_site.admin_view(self.restore_view)
         name = f"{self.opts.app_label}_{self.opts.model_name}_restore"
         mine = [path("<path:object_id>/history/<int:history_id>/restore/", restore, name=name)]
+        secrets = self.admin_site.admin_view(self.stored_secrets_view)
+        mine.append(path("<path:object_id>/secrets/", secrets, name=name.replace("_restore", "_secrets")))
         return mine + super().get_urls()
 
     def history_view(
@@ -191,6 +195,9 @@ class TenantAdmin(_ModelAdmin):
         return self._guarded(
             request, lambda: admin_history.history_view(self, request, object_id), self._url("changelist")
         )
+
+    def stored_secrets_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return self._guarded(request, lambda: stored_secrets_view(self, request, object_id), self._url("changelist"))
 
     def restore_view(self, request: HttpRequest, object_id: str, history_id: int) -> HttpResponse:
         return self._guarded(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.core.checks import Tags, register
 
+from ..secret_store import checks as secret_store
 from . import database, deploy, files, metrics, secret_dirs, settings
 
 FILES_TAG = "tenant_files"
@@ -21,6 +22,8 @@ def register_checks() -> None:
     register(settings.check_schema, Tags.compatibility)
     register(secret_dirs.check_secret_dirs, Tags.compatibility)
     register(metrics.check_metrics, Tags.compatibility)
+    register(secret_store.check_secret_store, Tags.compatibility)
+    register(secret_store.check_stored_rows, Tags.database)
     register(files.check_yaml_files, FILES_TAG, deploy=True)
     register(database.check_database_secrets, Tags.database)
     register(database.check_yaml_rows, Tags.database)

@@ -21,7 +21,8 @@ def check_database_secrets(
 ) -> list[CheckMessage]:
     """W005 for the active rows whose config lives in the database."""
     rows = tenant_rows(databases, "pk", "config", status=Status.ACTIVE, config_source=Source.DATABASE)
-    return [m for pk, config in rows if isinstance(config, dict) for m in secret_messages(pk, Source.DATABASE, config)]
+    found = [m for pk, config in rows if isinstance(config, dict) for m in secret_messages(pk, Source.DATABASE, config)]
+    return sorted(found, key=by_tenant)
 
 
 @after_e001
@@ -31,7 +32,12 @@ def check_yaml_rows(
     """W010: rows whose config_source is yaml but whose file is missing or does not load (get_config
     raises for them on every read)."""
     rows = tenant_rows(databases, "pk", config_source=Source.YAML)
-    return [m for (tenant_id,) in rows for m in yaml_row_messages(tenant_id)]
+    return sorted((m for (tenant_id,) in rows for m in yaml_row_messages(tenant_id)), key=by_tenant)
+
+
+def by_tenant(message: CheckMessage) -> str:
+    """Messages in tenant order, as the rows are streamed unsorted."""
+    return str(message.msg)
 
 
 def yaml_row_messages(tenant_id: str) -> list[CheckMessage]:

@@ -51,8 +51,23 @@ def is_literal(value: object) -> bool:
 
 
 def secret_scalars(doc: Any) -> Iterator[tuple[KeyPath, Any]]:
-    """Every scalar under a secret key, whatever its value, with its path."""
-    return ((path, value) for path, value, secret in walk(doc) if secret)
+    """Every scalar under a secret key, whatever its value, with its path (``walk``'s order)."""
+    found: list[tuple[KeyPath, Any]] = []
+    if type(doc) is dict or type(doc) is list or type(doc) is tuple:
+        _under_secret(doc, (), False, secret_test(), found)
+    return iter(found)
+
+
+def _under_secret(doc: Any, path: KeyPath, under: bool, secret: Callable[[str], bool], found: list[Any]) -> None:
+    # walk() narrowed to what check --database asks of every row: no path is built for other scalars.
+    items = doc.items() if type(doc) is dict else enumerate(doc)
+    keyed = type(doc) is dict
+    for key, value in items:
+        inner = under or (keyed and type(key) is str and secret(key))
+        if type(value) is dict or type(value) is list or type(value) is tuple:
+            _under_secret(value, (*path, key), inner, secret, found)
+        elif inner:
+            found.append(((*path, key), value))
 
 
 def literal_secrets(doc: Any) -> Iterator[KeyPath]:

@@ -12,6 +12,7 @@ from django.db.models import Model
 from ..config_files import tenant_files
 from ..exceptions import ConfigFileError, RegistryUnavailable
 from ..kinds import MISSING, Source, Status
+from ..secret_store.tokens import tokens
 from . import row_select as rows
 from . import stored_entry as entry
 
@@ -35,7 +36,8 @@ def load(model: type[Model], tenant_id: str, using: str) -> Built:
             text, doc = None, config
         if not isinstance(doc, dict):
             text, doc = None, {}
-        return Built(*entry.build(tenant_id, Source.DATABASE, status, doc, text), False)
+        stored = tokens(connections[using], tenant_id)
+        return Built(*entry.build(tenant_id, Source.DATABASE, status, doc, text, stored), False)
     doc = _yaml_doc(tenant_id, required=False)
     if doc is None:
         return Built(*entry.build(tenant_id, MISSING, "", {}), True)

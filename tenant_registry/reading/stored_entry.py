@@ -1,6 +1,7 @@
 """The stored form of a tenant's config, and its resolution into what callers get.
 
-An entry is the JSON of ``{"t": id, "src": source, "st": status, "x": paths, "c": config}``:
+An entry is the JSON of ``{"t": id, "src": source, "st": status, "x": paths, "c": config}`` (and ``"k"``,
+the tenant's stored-secret tokens, when it has any):
 ``config`` is stripped of secrets and not yet interpolated; ``paths`` lists the values that
 hold a ``$`` so that a read interpolates only those. Cache, database and YAML reads all go
 through :func:`encode` and :func:`resolve`, so every caller gets the same private shape.
@@ -21,6 +22,7 @@ from ..documents.environ import Lookup, Reads, environ
 from ..documents.interpolation import expression_paths, interpolate_at
 from ..exceptions import InterpolationError
 from ..kinds import MISSING, Source
+from ..secret_store import fill as stored_secrets
 
 logger = logging.getLogger("tenant_registry")
 _warned: set[tuple[str, str]] = set()
@@ -36,10 +38,11 @@ class Entry(NamedTuple):
     status: str
     paths: list[tuple[str | int, ...]]  # where the config's values hold a ``$``
     config: dict[str, Any]  # stripped of secrets, not yet interpolated
+    tokens: dict[str, str] | None = None  # ``k``: the stored secrets (SECRET_STORE), path -> ciphertext
 
     @classmethod
     def of(cls, stored: dict[str, Any]) -> Entry:
-        return cls(stored["t"], stored["src"], stored["st"], stored["x"], stored["c"])
+        return cls(stored["t"], stored["src"], stored["st"], stored["x"], stored["c"], stored.get("k"))
 
 
 def encode(tenant_id: str, source: str, status: str, config: dict[str, Any]) -> bytes:
@@ -47,11 +50,17 @@ def encode(tenant_id: str, source: str, status: str, config: dict[str, Any]) -> 
 
 
 def build(
-    tenant_id: str, source: str, status: str, config: dict[str, Any], text: bytes | None = None
+    tenant_id: str,
+    source: str,
+    status: str,
+    config: dict[str, Any],
+    text: bytes | None = None,
+    tokens: dict[str, str] | None = None,
 ) -> tuple[bytes, Entry]:
     """The entry's bytes, and the entry itself: what decoding them gives, built on ``config``
     (so private only if ``config`` is). ``text``, the JSON ``config`` was parsed from, is used
-    as it is when nothing had to be stripped, instead of serialising the config again."""
+    as it is when nothing had to be stripped, instead of serialising the config again. ``tokens``: the
+    tenant's stored secrets (path -> ciphertext), kept as ``k``."""
     source, status = str(source), str(status)  # plain strings in answers, not the choices' members
     paths, has_secret = scan.scan(config, text)
     stripped = config
@@ -60,8 +69,10 @@ def build(
         logger.warning("tenant %s: dropped literal secrets at %s from %s", tenant_id, ", ".join(removed), source)
         paths = list(expression_paths(stripped))
         text = None
-    built = Entry(tenant_id, source, status, paths, stripped)
-    head = {"t": tenant_id, "src": source, "st": status, "x": paths}
+    built = Entry(tenant_id, source, status, paths, stripped, tokens or None)
+    head: dict[str, Any] = {"t": tenant_id, "src": source, "st": status, "x": paths}
+    if tokens:
+        head["k"] = tokens
     if text is None:
         return orjson.dumps({**head, "c": stripped}), built
     return b"".join((orjson.dumps(head)[:-1], b',"c":', text, b"}")), built
@@ -81,6 +92,7 @@ def decode(tenant_id: str, raw: bytes | str) -> Entry | None:
         or not isinstance(entry.get("c"), dict)
         or not isinstance(entry.get("x"), list)
         or not all(_leads_to_text(entry["c"], path) for path in entry["x"])
+        or ("k" in entry and not stored_secrets.valid(entry["k"]))
     ):
         return None
     return Entry.of(entry)
@@ -114,6 +126,8 @@ def resolve(entry: Entry, where: str | Callable[[], str], reads: Reads | None = 
         except InterpolationError as exc:
             observer.current.secret_failure()
             raise InterpolationError(f"{_text(where)}: {exc}") from None
+    if entry.tokens:
+        stored_secrets.fill(tenant_id, config, entry.tokens)
     try:
         secrets.fill_from_env(tenant_id, config, reads)
     except InterpolationError as exc:

@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth.models import User
 
 from tenant_registry.models import Tenant
+from tenant_registry.secret_store.writes import set_secret
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -22,11 +23,12 @@ CONFIG = {
 
 
 @pytest.fixture
-def pages(db, monkeypatch):
+def pages(db, monkeypatch, secret_store):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-proj-0123456789abcdef9f2c")
     User.objects.create_superuser("ops", "ops@example.com", "pw")
     Tenant.objects.save_config("tn_kruger", CONFIG, name="Kruger Trails")
     Tenant.objects.save_config("tn_kruger", {**CONFIG, "client": {"name": "Renamed", "timezone": "UTC"}})
+    set_secret("tn_kruger", "infrastructure.openai.api_key", "sk-stored-0123456789abcdef")
     first = Tenant.history.filter(id="tn_kruger").earliest()
     base = "/admin/tenant_registry/tenant"
     return {
@@ -35,6 +37,7 @@ def pages(db, monkeypatch):
         "yaml-only": f"{base}/africastay/change/",
         "history": f"{base}/tn_kruger/history/",
         "restore-confirm": f"{base}/tn_kruger/history/{first.history_id}/restore/",
+        "stored-secrets": f"{base}/tn_kruger/secrets/",
     }
 
 
@@ -55,7 +58,9 @@ def overflow(page) -> int:
 
 
 @pytest.mark.parametrize("width", list(WIDTHS))
-@pytest.mark.parametrize("name", ["changelist", "change-form", "yaml-only", "history", "restore-confirm"])
+@pytest.mark.parametrize(
+    "name", ["changelist", "change-form", "yaml-only", "history", "restore-confirm", "stored-secrets"]
+)
 def test_no_serious_violation_and_no_horizontal_overflow(live_server, login, pages, screenshot, name, width):
     page = login("ops")
     page.set_viewport_size(WIDTHS[width])

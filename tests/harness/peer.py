@@ -26,6 +26,9 @@ def _setup() -> None:
         "CONFIG_DIR": os.environ["TR_PEER_CONFIG_DIR"],
         "CACHE_COOLDOWN": float(os.environ.get("TR_PEER_COOLDOWN", "1.0")),
     }
+    if os.environ.get("TR_PEER_SECRET_KEYS"):  # the encrypted store on, with these Fernet keys (comma-separated)
+        keys = os.environ["TR_PEER_SECRET_KEYS"].split(",")
+        settings.TENANT_REGISTRY = {**settings.TENANT_REGISTRY, "SECRET_STORE": "database", "SECRET_KEYS_FERNET": keys}
 
 
 def wait_trusted(timeout: float = 10) -> None:
