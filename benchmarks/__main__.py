@@ -25,7 +25,7 @@ def main() -> int:
     import django
 
     django.setup()
-    from . import bulk, data, override_hook, reads, saves, secret_files, stampede, stored_secrets
+    from . import bulk, data, metrics, override_hook, reads, saves, secret_files, stampede, stored_secrets
     from .report import Table
 
     quick = os.environ.get("BENCH_QUICK") == "1"
@@ -40,6 +40,8 @@ def main() -> int:
             hot = data.tenant_id(9_999) if size == "3 KB" else data.large_id(0)
             n = (2_000 if size == "3 KB" else 600) // (4 if quick else 1)
             table.rows += reads.hits(size, hot, f"bench-yaml-{slug}", n * 2)
+            if size == "3 KB":
+                table.rows += metrics.hits(size, hot, n // 4)
             table.rows += reads.redis_hits(size, hot, n)
             if size == "3 KB":
                 table.rows += secret_files.hits(size, data.tenant_id(9_998), data.tenant_id(9_997), n)

@@ -50,6 +50,7 @@ DEFAULTS: dict[str, Any] = {
     "HEADER_AUTHORIZE": None,  # dotted path of (request, tenant_id) -> bool; the header resolver needs it
     "PATH_PREFIX": "/t/",  # tenant_registry.resolvers.path_prefix: /t/<tenant id>/...
     "EXEMPT_PATHS": (),  # path prefixes the middleware leaves alone (health checks): no lookup at all
+    "METRICS": None,  # "prometheus", "otel", an Observer subclass's dotted path, or a list of them
 }
 POSITIVE = ("CACHE_TTL", "NEGATIVE_TTL", "CACHE_COOLDOWN", "SOCKET_CONNECT_TIMEOUT", "SOCKET_TIMEOUT", "L1_MAX_ENTRIES")
 
@@ -85,6 +86,7 @@ class RegistrySettings:
     HEADER_AUTHORIZE: object
     PATH_PREFIX: str
     EXEMPT_PATHS: object
+    METRICS: object  # validated by checks E010/E011 and when installed
 
 
 def given() -> object:

@@ -16,7 +16,8 @@ from asgiref.sync import sync_to_async
 from django.apps import apps
 from django.db import IntegrityError, InterfaceError, OperationalError, models, router, transaction
 
-from . import cache, conf, revisions
+from . import cache, conf, observer, revisions
+from .cache.changes import sections_changed
 from .config_files import tenant_files
 from .documents import depth, schema
 from .documents.env_access import PrefixOwners, check_expressions, covered_by, covering_prefixes, taken_over
@@ -39,12 +40,12 @@ _NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")  # an escaped NUL, not an 
 class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: ignore[misc]
     def get_config(self, tenant_id: str) -> dict[str, Any] | None:
         """The resolved config of a tenant (a private copy with ``_meta``), or None if unknown."""
-        return read.get_config(self.model, validate_id(tenant_id))
+        return read.lookup(self.model, validate_id(tenant_id))
 
     async def aget_config(self, tenant_id: str) -> dict[str, Any] | None:
         """:meth:`get_config` for async code: an in-process hit answers at once; any other read runs
         in Django's sync thread."""
-        hit = read.from_local(self.model, validate_id(tenant_id))
+        hit = read.lookup_local(self.model, validate_id(tenant_id))
         if hit is not None:
             return hit[0]
         return await sync_to_async(self.get_config)(tenant_id)
@@ -72,7 +73,7 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
         if status is not None and status not in STATUSES:
             raise InvalidConfig(f"tenant {tenant_id}: status must be one of {', '.join(STATUSES)}, got {status!r}")
         try:
-            with transaction.atomic(using=self._write_db()):
+            with observer.current.span("tenant_registry.save", tenant_id), transaction.atomic(using=self._write_db()):
                 return self._upsert(tenant_id, checked, name, status, expected_version)
         except IntegrityError as exc:
             raise TenantConflict(self._conflict_message(tenant_id)) from exc
@@ -99,8 +100,10 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
         else:
             tenant.name = tenant.name if name is None else name
             tenant.status = tenant.status if status is None else status
+        before = None if tenant._state.adding else tenant.config
         # clean() checked the references; save() checks once more as every writer's safety net.
         tenant.config, removed = checked.stripped, [dotted(path) for path in checked.removed]
+        tenant._sections_changed = sections_changed(before, tenant.config)  # type: ignore[union-attr]
         tenant.config_source = Source.DATABASE.value
         tenant._change_reason = revisions.reason("save_config")  # type: ignore[union-attr]
         if removed:

@@ -4,6 +4,7 @@ import gc
 import json
 import os
 import shutil
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -274,3 +275,75 @@ def cached_tenant(tenant_factory: Callable[..., Any], own_cache: RedisServer) ->
     wait_live()
     assert get_tenant_config("tn_real")["client"]["name"] == "Real"
     return own_cache
+
+
+class Heard:
+    """What a receiver of tenant_config_changed / tenant_registry_resync was sent, in order."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+
+    def changed(self, sender: object, **kwargs: Any) -> None:
+        self.calls.append({**kwargs, "thread": threading.current_thread().name})
+
+    def resynced(self, sender: object, **kwargs: Any) -> None:
+        self.calls.append({"resync": True})
+
+    def of(self, tenant_id: str | None) -> list[dict[str, Any]]:
+        return [c for c in self.calls if not c.get("resync") and c["tenant_id"] == tenant_id]
+
+    def resyncs(self) -> int:
+        return sum(1 for c in self.calls if c.get("resync"))
+
+
+@pytest.fixture
+def heard() -> Iterator[Heard]:
+    """A receiver of both listener signals, connected for one test."""
+    from tenant_registry.signals import tenant_config_changed, tenant_registry_resync
+
+    found = Heard()
+    tenant_config_changed.connect(found.changed, dispatch_uid="test-heard")
+    tenant_registry_resync.connect(found.resynced, dispatch_uid="test-heard-resync")
+    yield found
+    tenant_config_changed.disconnect(dispatch_uid="test-heard")
+    tenant_registry_resync.disconnect(dispatch_uid="test-heard-resync")
+
+
+_span_exporter: Any = None
+
+
+@pytest.fixture
+def spans() -> Iterator[Any]:
+    """The OpenTelemetry SDK's in-memory exporter behind the global tracer provider (set once per run)."""
+    global _span_exporter
+    from opentelemetry import trace
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    if _span_exporter is None:
+        _span_exporter = InMemorySpanExporter()
+        provider = TracerProvider()
+        provider.add_span_processor(SimpleSpanProcessor(_span_exporter))
+        trace.set_tracer_provider(provider)
+    _span_exporter.clear()
+    yield _span_exporter
+    _span_exporter.clear()
+
+
+def scrape(client: Any) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """The metrics view's samples: (name, sorted labels) -> value."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    response = client.get("/metrics/")
+    assert response.status_code == 200, response.content
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(response.content.decode())
+        for s in family.samples
+    }
+
+
+@pytest.fixture
+def scraped(client: Any) -> Callable[[], dict[tuple[str, tuple[tuple[str, str], ...]], float]]:
+    return lambda: scrape(client)

@@ -207,4 +207,5 @@ def test_an_out_of_date_hint_can_only_get_the_fill_refused(
     ],
 )
 def test_invalidation_messages_carry_tokens_and_old_ones_are_understood(message: str, decoded: Any) -> None:
-    assert channel.decode(message.encode()) == decoded
+    assert channel.decode(message.encode())[:3] == decoded
+    assert channel.decode(message.encode()).changes == {}

@@ -19,6 +19,7 @@ from .. import cache, revisions
 from ..config_files import exporter
 from ..documents import schema
 from ..exceptions import TenantRegistryError
+from ..metrics import summary
 from ..models import Tenant
 from ..secret_store.admin import secrets_link, stored_secrets_view
 from . import files as admin_files
@@ -138,8 +139,9 @@ class TenantAdmin(_ModelAdmin):
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         def view() -> HttpResponse:
+            shown = {**(extra_context or {}), "cache_state": summary.for_admin(self.has_view_permission(request))}
             with revisions.acting(request.user, "admin"):
-                return super(TenantAdmin, self).changelist_view(request, extra_context)
+                return super(TenantAdmin, self).changelist_view(request, shown)
 
         return self._guarded(request, view, reverse("admin:index", current_app=self.admin_site.name))
 

@@ -10,6 +10,7 @@ from .coalesce import LOCK_TTL_MS, SingleFlight, fill_is_safe, new_owner, wait_f
 from .commit import any_written, invalidate_on_commit, written_in_transaction
 from .fills import FillWriter
 from .guard import Guard
+from .listeners import Listened
 from .local.channel import LEASE
 from .local.tier import LocalCache
 from .state import state
@@ -55,6 +56,7 @@ __all__ = [
     "invalidate",
     "invalidate_all",
     "invalidate_on_commit",
+    "listen",
     "local_tier",
     "new_owner",
     "peek",
@@ -80,6 +82,12 @@ def local_tier() -> LocalCache | None:
     return state.tier()
 
 
+def listen() -> None:
+    """Subscribe this process to the invalidation channel now (otherwise its first read does), so
+    that its change listeners hear what other processes save. Connecting a receiver calls it."""
+    state.tier()
+
+
 def store() -> Store | None:
     """The shared store of the current settings (None: no cache)."""
     return state.store()
@@ -98,3 +106,6 @@ def settle(tenant_id: str | None = None) -> None:
 def reset() -> None:
     """Forget the process's cache state (store, tier, channel, breaker, owed invalidations)."""
     state.reset()
+
+
+Listened.subscribe = staticmethod(listen)

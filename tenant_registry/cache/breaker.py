@@ -7,6 +7,8 @@ import time
 from collections.abc import Callable
 from enum import Enum
 
+from .. import observer
+
 
 class Pass(Enum):
     SKIP = 0
@@ -51,7 +53,8 @@ class Breaker:
             if self._probing or time.monotonic() < self._open_until:
                 return Pass.SKIP
             self._probing = True
-            return Pass.PROBE
+        observer.current.breaker(observer.HALF_OPEN)
+        return Pass.PROBE
 
     def force_probe(self) -> Pass:
         """A probe now, cool-down or not: something else showed the service answers again."""
@@ -59,12 +62,14 @@ class Breaker:
             if self._open_until is None:
                 return Pass.NORMAL
             self._probing = True
-            return Pass.PROBE
+        observer.current.breaker(observer.HALF_OPEN)
+        return Pass.PROBE
 
     def success(self, mode: Pass) -> None:
         if mode is Pass.PROBE:
             with self._lock:
                 self._open_until, self._probing = None, False
+            observer.current.breaker(observer.CLOSED)
             self._on_close()
 
     def failure(self, mode: Pass, exc: BaseException) -> None:
@@ -74,6 +79,7 @@ class Breaker:
             was_closed = self._open_until is None
             self._open_until = time.monotonic() + cooldown
             self._probing = False
+        observer.current.breaker(observer.OPEN)
         if was_closed:
             self._on_open(exc, cooldown)
 
@@ -81,3 +87,4 @@ class Breaker:
         self.last_error = None
         with self._lock:
             self._open_until, self._probing = None, False
+        observer.current.breaker(observer.CLOSED)

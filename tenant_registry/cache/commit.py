@@ -10,6 +10,7 @@ from typing import Any
 from django.db import connections, transaction
 
 from . import tiers
+from .changes import Changes
 
 _ATTR = "_tenant_registry_written"
 # The connections that hold uncommitted writes of tenants. Usually none: then a read need not look
@@ -17,7 +18,7 @@ _ATTR = "_tenant_registry_written"
 _holders: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
-def invalidate_on_commit(tenant_ids: Iterable[str], using: str) -> None:
+def invalidate_on_commit(tenant_ids: Iterable[str], using: str, changes: Changes | None = None) -> None:
     """Invalidate once the surrounding transaction commits (at once in autocommit).
 
     Until then the writing connection reads these tenants past the cache, so a writer
@@ -32,11 +33,11 @@ def invalidate_on_commit(tenant_ids: Iterable[str], using: str) -> None:
         written.update(ids)
         setattr(connection, _ATTR, written)
         _holders.add(connection)
-    transaction.on_commit(lambda: _committed(ids, using), using=using)
+    transaction.on_commit(lambda: _committed(ids, using, changes), using=using)
 
 
-def _committed(ids: set[str], using: str) -> None:
-    tiers.invalidate(ids)
+def _committed(ids: set[str], using: str, changes: Changes | None) -> None:
+    tiers.invalidate(ids, changes)
     connection = connections[using]
     if getattr(connection, _ATTR, None) and not connection.in_atomic_block:
         _forget(connection)

@@ -19,6 +19,7 @@ from .. import conf
 from .breaker import Breaker
 from .fills import FillWriter
 from .guard import Clock
+from .listeners import dispatcher
 from .local import channel
 from .local.tier import LocalCache
 from .outage import Outage
@@ -74,6 +75,7 @@ class State:
         self._store: Store | None = None
         self._tier: LocalCache | None = None
         self._subscriber: channel.Subscriber | None = None
+        self._was_up = False  # the channel was up since the last build: its next coming up is a resync
 
     def store(self) -> Store | None:
         return self._store if self._built else self._build()[0]
@@ -88,7 +90,9 @@ class State:
                 self._store = build_store()
                 if isinstance(self._store, RedisStore) and conf.get_settings().L1_ENABLED:
                     self._tier = LocalCache(int(conf.get_settings().L1_MAX_ENTRIES), self.clock)
-                    self._subscriber = channel.Subscriber(self._store, self._tier, self._channel_up, self._channel_down)
+                    self._subscriber = channel.Subscriber(
+                        self._store, self._tier, self._channel_up, self._channel_down, on_message=_heard
+                    )
                     self._subscriber.start()
                 self._built = True
             return self._store, self._tier
@@ -106,6 +110,9 @@ class State:
 
     def _channel_up(self) -> None:
         self.outage.ended()
+        if self._was_up:
+            dispatcher.resync()
+        self._was_up = True
         if self.breaker.is_open or self.owed.any():
             threading.Thread(target=self.on_reachable, name="tenant-registry-recover", daemon=True).start()
 
@@ -118,6 +125,7 @@ class State:
             if self._tier is not None:
                 self._tier.close()
             self._built, self._store, self._tier, self._subscriber = False, None, None, None
+            self._was_up = False
         self.breaker.reset()
         self.outage.reset()
         self.owed.clear()
@@ -127,7 +135,13 @@ class State:
         self._lock = threading.Lock()
         self.fills = FillWriter()
         self._built, self._store, self._tier, self._subscriber = False, None, None, None
+        self._was_up = False
         self.owed = Owed()
+        dispatcher.after_fork()
+
+
+def _heard(message: channel.Message) -> None:
+    dispatcher.heard(message.tokens, message.changes)
 
 
 state = State()

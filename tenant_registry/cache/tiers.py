@@ -10,9 +10,11 @@ import os
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from .. import conf
+from .. import conf, observer
 from .breaker import Pass
+from .changes import Changes
 from .guard import Guard
+from .listeners import dispatcher, subscribe_in_child
 from .local.channel import LEASE
 from .state import backend_name, cache_options, state
 from .stores.base import Claim, SlotMoving, Store
@@ -68,7 +70,13 @@ def claim(tenant_id: str, owner: str, ttl_ms: int) -> Claim | None:
 def fill(tenant_id: str, guard: Guard, value: bytes, ttl: float) -> bool | None:
     """Whether ``guard`` was still current (the entry is then in the cache, ours or an equal
     one); None when the cache could not be asked."""
-    return _guarded(lambda s: s.fill(tenant_id, guard, value, ttl), None)
+    return _refused(_guarded(lambda s: s.fill(tenant_id, guard, value, ttl), None))
+
+
+def _refused(filled: bool | None) -> bool | None:
+    if filled is False:
+        observer.current.fill_refused()
+    return filled
 
 
 def fill_later(tenant_id: str, guard: Guard, value: bytes, ttl: float, owner: str | None) -> None:
@@ -76,7 +84,7 @@ def fill_later(tenant_id: str, guard: Guard, value: bytes, ttl: float, owner: st
     store = state.store()
     if store is not None:
         write: Callable[[Store], bool] = lambda s: s.fill(tenant_id, guard, value, ttl, owner)  # noqa: E731
-        state.fills.submit(tenant_id, lambda: _guarded(write, None, store))
+        state.fills.submit(tenant_id, lambda: _refused(_guarded(write, None, store)))
 
 
 def release(tenant_id: str, owner: str) -> None:
@@ -95,23 +103,29 @@ def contains(tenant_id: str) -> bool | None:
     return _guarded(lambda s: s.contains(tenant_id), None)
 
 
-def invalidate(tenant_ids: Iterable[str]) -> None:
+def invalidate(tenant_ids: Iterable[str], changes: Changes | None = None) -> None:
     """Remove these tenants' entries everywhere; returns once every in-process tier the message
-    reached has dropped them (or its lease ran out). Owed when the cache cannot take it."""
+    reached has dropped them (or its lease ran out). Owed when the cache cannot take it.
+    ``changes``: what the writer knows of each change, for the listeners of every process."""
     ids = set(tenant_ids)
     state.clock.tick()
-    if not ids or state.store() is None:
+    if not ids:
         return
+    if state.store() is None:
+        _drop_here(ids, changes)
+        return
+    observer.current.invalidation("tenant", len(ids))
     try:
-        if not _guarded(lambda s: _sent(s.invalidate, ids), False):
+        if not _guarded(lambda s: _sent(s.invalidate, ids, changes), False):
+            observer.current.invalidation("owed", len(ids))
             state.owed.add(ids)
             state.owed.retry_in(state.breaker.remaining(), _retry)
     finally:
-        _drop_here(ids)
+        _drop_here(ids, changes)
 
 
-def _sent(send: Callable[[set[str], float], None], ids: set[str]) -> bool:
-    send(ids, LEASE)
+def _sent(send: Callable[[set[str], float, Changes | None], None], ids: set[str], changes: Changes | None) -> bool:
+    send(ids, LEASE, changes)
     return True
 
 
@@ -119,10 +133,13 @@ def invalidate_all(known_ids: Iterable[str]) -> int:
     state.fills.settle()  # so the count includes this process's own fills
     state.clock.tick()
     if state.store() is None:
+        _drop_here(None)
         return 0
     try:
+        observer.current.invalidation("all")
         removed: int | None = _guarded(lambda s: s.invalidate_all(known_ids, LEASE), None)
         if removed is None:
+            observer.current.invalidation("owed")
             state.owed.add(None)
             state.owed.retry_in(state.breaker.remaining(), _retry)
             return 0
@@ -131,10 +148,13 @@ def invalidate_all(known_ids: Iterable[str]) -> int:
         _drop_here(None)
 
 
-def _drop_here(ids: set[str] | None) -> None:
+def _drop_here(ids: set[str] | None, changes: Changes | None = None) -> None:
+    """Without an in-process tier no channel reports this process's own changes: they are reported here."""
     tier = state.tier()
     if tier is not None:
         tier.discard(ids)
+    else:
+        dispatcher.heard(ids, changes)
 
 
 def recover() -> None:
@@ -213,5 +233,6 @@ def install() -> None:
         return
     state.on_reachable = recover
     os.register_at_fork(after_in_child=state.after_fork)
+    os.register_at_fork(after_in_child=subscribe_in_child)  # after state's, which dropped the parent's threads
     atexit.register(flush_pending)
     atexit.register(finish_fills)  # runs first

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.core.checks import Tags, register
 
 from ..secret_store import checks as secret_store
-from . import database, deploy, files, middleware, secret_dirs, settings
+from . import database, deploy, files, metrics, middleware, secret_dirs, settings
 
 FILES_TAG = "tenant_files"
 
@@ -21,6 +21,7 @@ def register_checks() -> None:
     register(settings.check_config_dir, Tags.compatibility)
     register(settings.check_schema, Tags.compatibility)
     register(secret_dirs.check_secret_dirs, Tags.compatibility)
+    register(metrics.check_metrics, Tags.compatibility)
     register(secret_store.check_secret_store, Tags.compatibility)
     register(secret_store.check_stored_rows, Tags.database)
     register(files.check_yaml_files, FILES_TAG, deploy=True)

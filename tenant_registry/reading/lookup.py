@@ -9,13 +9,14 @@ one load) and the **sources** (the row, else the YAML file).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import connections, router
 from django.db.models import Model
 
-from .. import cache, conf, overrides
+from .. import cache, conf, observer, overrides
 from ..cache import Guard, LocalCache
 from ..config_files import tenant_files
 from ..documents.environ import Reads
@@ -64,6 +65,7 @@ def get_config(model: type[Model], tenant_id: str) -> dict[str, Any] | None:
         if raw is not None:
             found = entry.decode(tenant_id, raw)
             if found is not None:
+                observer.current.shared_hit()
                 _keep(tier, tenant_id, raw, seen, found)
                 return _resolved(found)
             _drop_corrupt(tenant_id)
@@ -196,6 +198,7 @@ def _load_and_fill(model: type[Model], tenant_id: str, using: str, hint: Guard |
     if claim.found is not None:
         decoded = entry.decode(tenant_id, claim.found)
         if decoded is not None:
+            observer.current.shared_hit()
             return Loaded(claim.found, decoded, began, claim.guard, refused=False)
         _drop_corrupt(tenant_id)
         claim = cache.claim(tenant_id, owner, cache.LOCK_TTL_MS)  # once more, now the bad entry is gone
@@ -206,6 +209,7 @@ def _load_and_fill(model: type[Model], tenant_id: str, using: str, hint: Guard |
         waited = cache.wait_for_fill(lambda: cache.peek(tenant_id))
         decoded = None if waited is None else entry.decode(tenant_id, waited)
         if waited is not None and decoded is not None:
+            observer.current.shared_hit()
             return Loaded(waited, decoded, began, claim.guard, refused=False)
     return _read_and_fill(model, tenant_id, using, began, claim.guard, owner if claim.locked else "")
 
@@ -227,3 +231,8 @@ def _read_and_fill(
         return Loaded(built.raw, built.entry, began, guard, refused=filled is False)
     cache.fill_later(tenant_id, guard, built.raw, _ttl(built.missing), owner)
     return Loaded(built.raw, built.entry, began, guard, refused=False)
+
+
+# What the manager calls; tenant_registry.metrics swaps in observed ones while METRICS is set.
+lookup: Callable[[type[Model], str], dict[str, Any] | None] = get_config
+lookup_local: Callable[[type[Model], str], tuple[dict[str, Any] | None] | None] = from_local

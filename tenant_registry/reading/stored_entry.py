@@ -15,7 +15,7 @@ from typing import Any, NamedTuple, Protocol
 
 import orjson
 
-from .. import conf
+from .. import conf, observer
 from ..documents import MEMO_CHARS, env_access, scan
 from ..documents import secret_values as secrets
 from ..documents.environ import Lookup, Reads, environ
@@ -124,12 +124,14 @@ def resolve(entry: Entry, where: str | Callable[[], str], reads: Reads | None = 
         try:
             interpolate_at(config, entry.paths, env, lambda name: _warn_unset(where, name, tenant_id, database))
         except InterpolationError as exc:
+            observer.current.secret_failure()
             raise InterpolationError(f"{_text(where)}: {exc}") from None
     if entry.tokens:
         stored_secrets.fill(tenant_id, config, entry.tokens)
     try:
         secrets.fill_from_env(tenant_id, config, reads)
     except InterpolationError as exc:
+        observer.current.secret_failure()
         raise InterpolationError(f"{_text(where)}: {exc}") from None
     config["_meta"] = {"source": entry.source, "tenant_id": tenant_id, "status": entry.status}
     return config

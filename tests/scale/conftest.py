@@ -144,3 +144,16 @@ def app_server(request: pytest.FixtureRequest, transactional_db: None, settings:
         yield start_app(group, request.param, registry_env(settings, CONN_MAX_AGE="60"))
     finally:
         group.close()
+
+
+@pytest.fixture
+def observed_server(transactional_db: None, settings: Any) -> Iterator[Callable[..., AppServer]]:
+    """Starts gunicorn (2 workers) serving tests/scale/observed on this test's database and key prefix:
+    ``observed_server(kind="gunicorn-preload", TR_SETTINGS=..., PROMETHEUS_MULTIPROC_DIR=...)`` (env on top of
+    ``registry_env``)."""
+    group = Group("observed")
+    base = {**registry_env(settings), "DJANGO_SETTINGS_MODULE": "tests.scale.observed.settings"}
+    try:
+        yield lambda kind="gunicorn", **env: start_app(group, kind, {**base, **env})
+    finally:
+        group.close()

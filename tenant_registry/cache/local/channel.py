@@ -2,7 +2,8 @@
 subscriber thread per process that applies them to the in-process tier and acknowledges them.
 
 A message is ``!<ack> id=token id=token`` (each tenant's new guard token) or ``!<ack> *=epoch``
-(every tenant; the namespace's new epoch). ``<ack>`` names the list the writer waits on: the
+(every tenant; the namespace's new epoch), each perhaps followed by notes of what changed
+(:mod:`..changes`, which an older peer ignores). ``<ack>`` names the list the writer waits on: the
 subscriber pushes to it once the tier has dropped what the message names. Messages of older
 versions (``id=token``, bare ids, ``*``) are applied without an acknowledgement.
 
@@ -18,9 +19,10 @@ import contextlib
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple
 
+from ..changes import NOTE, Change, Changes, note_items, parse_note
 from ..stores import connection
 from ..stores.redis_store import RedisStore
 from .tier import LocalCache
@@ -37,26 +39,40 @@ class Message(NamedTuple):
     ack: str  # "" when none is wanted
     tokens: dict[str, str] | None  # None: every tenant
     epoch: str  # the new epoch of an every-tenant message
+    changes: dict[str, Change]  # what the writer knew of each change (versions, sections)
 
 
-def encode(ack: str, tokens: dict[str, str] | None, epoch: str) -> str:
+def encode(ack: str, tokens: dict[str, str] | None, epoch: str, changes: Changes | None = None) -> str:
     body = f"{ALL}={epoch}" if tokens is None else " ".join(f"{t}={token}" for t, token in sorted(tokens.items()))
-    return f"{ACK}{ack} {body}"
+    notes = note_items({t: c for t, c in changes.items() if tokens is not None and t in tokens}) if changes else []
+    return " ".join([f"{ACK}{ack} {body}", *notes])
 
 
 def decode(data: bytes | str) -> Message:
     text = data.decode() if isinstance(data, bytes) else data
     items = text.split()
     ack = items.pop(0)[1:] if items and items[0].startswith(ACK) else ""
-    pairs = dict(item.partition("=")[::2] for item in items)
+    changes = dict(_notes(item for item in items if item.startswith(NOTE)))
+    pairs = dict(item.partition("=")[::2] for item in items if not item.startswith(NOTE))
     if ALL in pairs:
-        return Message(ack, None, pairs[ALL])
-    return Message(ack, pairs, "")
+        return Message(ack, None, pairs[ALL], {})
+    return Message(ack, pairs, "", changes)
+
+
+def _notes(items: Iterable[str]) -> Iterator[tuple[str, Change]]:
+    for item in items:
+        with contextlib.suppress(ValueError):  # a note is only information: a bad one is left out
+            yield parse_note(item)
+
+
+def _ignore(message: Message) -> None:
+    return None
 
 
 class Subscriber(threading.Thread):
     """Keeps ``tier`` in step with the channel of ``store``; reconnects after ``retry`` seconds.
-    ``on_up`` and ``on_down`` hear of each change of the subscription (not of each attempt)."""
+    ``on_up`` and ``on_down`` hear of each change of the subscription (not of each attempt);
+    ``on_message`` of each message, once the tier applied it and it was acknowledged."""
 
     def __init__(
         self,
@@ -66,6 +82,7 @@ class Subscriber(threading.Thread):
         on_down: Callable[[BaseException], None],
         *,
         retry: float = 0.2,
+        on_message: Callable[[Message], None] = _ignore,
     ) -> None:
         super().__init__(name=f"tenant-registry-l1 {store.keys.channel}", daemon=True)
         self.store = store
@@ -74,6 +91,7 @@ class Subscriber(threading.Thread):
         self.on_up = on_up
         self.on_down = on_down
         self.retry = retry
+        self.on_message = on_message
         self.ping_every = LEASE / 3
         self._stop_event = threading.Event()
 
@@ -117,10 +135,11 @@ class Subscriber(threading.Thread):
     def _handle(self, message: dict[str, Any], sent: deque[float]) -> None:
         kind = message["type"]
         if kind in ("message", "smessage"):
-            ack, tokens, epoch = decode(message["data"])
-            self.tier.invalidated(tokens, epoch)
-            if ack:
-                self._acknowledge(ack)
+            decoded = decode(message["data"])
+            self.tier.invalidated(decoded.tokens, decoded.epoch)
+            if decoded.ack:
+                self._acknowledge(decoded.ack)
+            self.on_message(decoded)
         elif kind == "pong" and sent:
             self.tier.confirm(sent.popleft(), LEASE)
         elif kind in ("subscribe", "ssubscribe"):

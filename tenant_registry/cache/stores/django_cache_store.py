@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from django.core.cache.backends.base import BaseCache
 
+from ..changes import Changes
 from ..guard import Guard, new_token
 from .base import GUARD_TTL_MS, Claim, Keys
 
@@ -49,7 +50,7 @@ class DjangoStore:
     def peek(self, tenant_id: str) -> tuple[bytes | None, bool]:
         return self.get(tenant_id), False
 
-    def invalidate(self, tenant_ids: Iterable[str], lease: float) -> None:
+    def invalidate(self, tenant_ids: Iterable[str], lease: float, changes: Changes | None = None) -> None:
         ids = list(tenant_ids)
         with self._lock:
             self.cache.set_many({self.keys.token(t): new_token() for t in ids}, GUARD_TTL_MS / 1000)

@@ -18,6 +18,7 @@ from typing import Any, cast
 import redis
 
 from ...ids import ID_RE
+from ..changes import Changes
 from ..guard import Guard, new_token
 from . import cluster
 from .base import GUARD_TTL_MS, HOST_PREFIX, Claim, Keys
@@ -28,7 +29,8 @@ ID_BYTES = re.compile(ID_RE.pattern.encode())
 HOST_BYTES = re.compile(re.escape(HOST_PREFIX.encode()) + rb"[a-z0-9*.:\[\]-]{1,260}")
 UNLINK_BATCHES = 16
 SCRIPTS = ("fill", "claim", "release")
-Encode = Callable[[str, "dict[str, str] | None", str], str]  # (ack id, tokens or None for all, epoch)
+# (ack id, tokens or None for all, epoch, what the writer knows of each change)
+Encode = Callable[[str, "dict[str, str] | None", str, "Changes | None"], str]
 
 
 def escape_glob(text: str) -> str:
@@ -99,14 +101,14 @@ class RedisStore:
         raw, locked = self.wire.send([("GET", self.keys.entry(tenant_id)), ("EXISTS", self.keys.lock(tenant_id))])
         return raw, bool(locked)
 
-    def invalidate(self, tenant_ids: Iterable[str], lease: float) -> None:
+    def invalidate(self, tenant_ids: Iterable[str], lease: float, changes: Changes | None = None) -> None:
         tokens = {tenant_id: new_token() for tenant_id in tenant_ids}
         ack = uuid.uuid4().hex
         commands: list[tuple[Any, ...]] = []
         for tenant_id, token in tokens.items():
             commands.append(("SET", self.keys.token(tenant_id), token, "PX", GUARD_TTL_MS))
             commands.append(("UNLINK", self.keys.entry(tenant_id)))
-        commands.append((self.publish, self.keys.channel, self.encode(ack, tokens, "")))
+        commands.append((self.publish, self.keys.channel, self.encode(ack, tokens, "", changes)))
         self._await_acks(ack, self.wire.send(commands)[-1], lease)
 
     def invalidate_all(self, known_ids: Iterable[str], lease: float) -> int:
@@ -119,7 +121,7 @@ class RedisStore:
             if len(batch) >= UNLINK_BATCHES:
                 removed += sum(self.wire.send(batch))
                 batch = []
-        replies = self.wire.send([*batch, (self.publish, self.keys.channel, self.encode(ack, None, epoch))])
+        replies = self.wire.send([*batch, (self.publish, self.keys.channel, self.encode(ack, None, epoch, None))])
         removed += sum(replies[:-1])
         self._await_acks(ack, replies[-1], lease)
         return int(removed)
