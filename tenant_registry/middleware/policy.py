@@ -14,14 +14,21 @@ from .options import Options
 from .tenant_state import attach
 
 
-def refuse(request: HttpRequest, opts: Options, why: str) -> HttpResponseBase | None:
-    """The policy's answer (None: pass through), for the sync chain."""
+def _policy_view(request: HttpRequest, opts: Options, why: str) -> Any:
+    """The view the policy names, once the request is marked as having no tenant; None: pass through."""
     attach(request, None, None)
     if opts.policy == "pass":
         return None
     if opts.policy_view is None:
         raise Http404(why)
-    view = opts.policy_view
+    return opts.policy_view
+
+
+def refuse(request: HttpRequest, opts: Options, why: str) -> HttpResponseBase | None:
+    """The policy's answer (None: pass through), for the sync chain."""
+    view = _policy_view(request, opts, why)
+    if view is None:
+        return None
     response: HttpResponseBase = _run_async(view, request) if iscoroutinefunction(view) else view(request)
     return response
 
@@ -38,12 +45,9 @@ def _run_async(view: Any, request: HttpRequest) -> Any:
 
 async def arefuse(request: HttpRequest, opts: Options, why: str) -> HttpResponseBase | None:
     """The same for the async chain."""
-    attach(request, None, None)
-    if opts.policy == "pass":
+    view = _policy_view(request, opts, why)
+    if view is None:
         return None
-    if opts.policy_view is None:
-        raise Http404(why)
-    view = opts.policy_view
     response: HttpResponseBase = await (view(request) if iscoroutinefunction(view) else sync_to_async(view)(request))
     return response
 
