@@ -72,7 +72,7 @@ def _ignore(message: Message) -> None:
 class Subscriber(threading.Thread):
     """Keeps ``tier`` in step with the channel of ``store``; reconnects after ``retry`` seconds.
     ``on_up`` and ``on_down`` hear of each change of the subscription (not of each attempt);
-    ``on_message`` of each message, once the tier applied it and it was acknowledged."""
+    ``on_message`` of each message, once the tier applied it and before it is acknowledged."""
 
     def __init__(
         self,
@@ -137,9 +137,9 @@ class Subscriber(threading.Thread):
         if kind in ("message", "smessage"):
             decoded = decode(message["data"])
             self.tier.invalidated(decoded.tokens, decoded.epoch)
+            self.on_message(decoded)  # queued before the writer is released: a save returns with it heard
             if decoded.ack:
                 self._acknowledge(decoded.ack)
-            self.on_message(decoded)
         elif kind == "pong" and sent:
             self.tier.confirm(sent.popleft(), LEASE)
         elif kind in ("subscribe", "ssubscribe"):
